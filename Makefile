@@ -1,0 +1,36 @@
+# Two commands do all the set-up on a fresh Debian machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-stamp
+EXAMPLE := resources/examples/regression_demo.json
+
+.PHONY: run edit test lint bench screenshot clean
+
+$(STAMP): pyproject.toml
+	bash scripts/system-deps.sh $(SYSDEPS)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Opens the editor when a display exists; otherwise runs the example pipeline headless.
+run: $(STAMP)
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(VENV)/bin/nodeloom edit $(EXAMPLE); \
+	else echo "no display: running $(EXAMPLE) headless"; $(VENV)/bin/nodeloom run $(EXAMPLE); fi
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do QT_QPA_PLATFORM=offscreen $(VENV)/bin/python $$b || exit 1; done
+
+screenshot:
+	$(MAKE) SYSDEPS=--gui $(STAMP)
+	bash scripts/system-deps.sh --gui
+	xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/bin/python scripts/screenshot.py docs/screenshot.png
+
+clean:
+	rm -rf $(VENV)

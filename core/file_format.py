@@ -1,0 +1,405 @@
+"""Pipeline file format v1: strict loading, deterministic saving, migrations.
+
+Loading never trusts the file: every structural fault (bad bytes, bad JSON, wrong types, unknown keys,
+malformed ids and edges) becomes a `Problem` naming the node and field, and loading goes on to find the
+rest. Saving writes keys in a fixed order with 2-space indent and a trailing newline, so load-then-save
+of a saved file gives the same bytes and a one-node edit changes only that node's lines.
+
+Older versions are upgraded by `MIGRATIONS[v]` (a function from a version-v document to version v+1)
+before checking; newer versions are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .atomic import atomic_write_text
+from .errors import PipelineError, Problem
+from .model import NODE_ID_RE, NODE_OPTIONS, Edge, Node, Pipeline
+
+FORMAT_NAME = "nodeloom.pipeline"
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024
+TOP_KEYS = ("format", "version", "name", "description", "parameters", "nodes", "edges", "ui")
+NODE_KEYS = ("id", "type", "label", "params", "retries", "retry_delay_s", "timeout_s", "cache", "disabled")
+_NODE_KEY_SET = frozenset(NODE_KEYS)
+_TOP_KEY_SET = frozenset(TOP_KEYS)
+PARAM_REF = "$param"
+
+# version -> function turning a document of that version into one of version + 1
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+@dataclass
+class LoadResult:
+    pipeline: Pipeline | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return d
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+
+
+def parse_text(text: str) -> Any:
+    """JSON with the strictness a pipeline needs: no NaN/Infinity, no duplicate keys. Raises ValueError."""
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except _DuplicateKey as exc:
+        raise ValueError(f"invalid JSON: duplicate key '{exc}'") from None
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # NaN/Infinity, integers too long to convert
+        raise ValueError(f"invalid JSON: {str(exc).splitlines()[0]}") from None
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The file's text; raises ValueError with a one-line reason (missing, too large, not UTF-8)."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"file is too large ({size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MiB)")
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ValueError("no such file") from None
+    except IsADirectoryError:
+        raise ValueError("is a directory, not a pipeline file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise ValueError("file is empty")
+    if b"\x00" in data:
+        raise ValueError("not a text file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def load_file(path: str | os.PathLike[str]) -> LoadResult:
+    """Read and structurally check a pipeline file, collecting every problem found."""
+    file = os.fspath(path)
+    try:
+        doc = parse_text(read_text(file))
+    except ValueError as exc:
+        return LoadResult(None, [Problem(str(exc), file=file)])
+    result = from_document(doc)
+    result.problems = [Problem(p.message, p.node, p.field, file, p.severity) for p in result.problems]
+    return result
+
+
+def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
+    """Load a pipeline file; raises PipelineError listing the problems if it is malformed."""
+    result = load_file(path)
+    if result.problems or result.pipeline is None:
+        raise PipelineError(result.problems)
+    return result.pipeline
+
+
+def loads(text: str) -> Pipeline:
+    try:
+        doc = parse_text(text)
+    except ValueError as exc:
+        raise PipelineError([Problem(str(exc))]) from None
+    result = from_document(doc)
+    if result.problems or result.pipeline is None:
+        raise PipelineError(result.problems)
+    return result.pipeline
+
+
+def migrate(doc: dict[str, Any]) -> dict[str, Any]:
+    """Upgrade an older document step by step; raises ValueError for unknown or newer versions."""
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError(f"'version' must be an integer, got {_describe(version)}")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"format version {version} is newer than this Nodeloom reads (up to {FORMAT_VERSION}); upgrade Nodeloom"
+        )
+    while version < FORMAT_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise ValueError(f"format version {version} is not supported (this Nodeloom reads {FORMAT_VERSION})")
+        doc = step(doc)
+        version = doc["version"] = version + 1
+    return doc
+
+
+def from_document(doc: Any) -> LoadResult:
+    """Build a Pipeline from a parsed JSON document, collecting structural problems."""
+    problems: list[Problem] = []
+    add = problems.append
+    if not isinstance(doc, dict):
+        return LoadResult(None, [Problem(f"the top level must be a JSON object, got {_describe(doc)}")])
+    if doc.get("format") != FORMAT_NAME:
+        found = doc.get("format")
+        what = "is missing" if found is None else f"is {_short(found)}"
+        return LoadResult(None, [Problem(f"not a Nodeloom pipeline: 'format' {what} (expected '{FORMAT_NAME}')")])
+    if "version" not in doc:
+        return LoadResult(None, [Problem("'version' is missing")])
+    try:
+        doc = migrate(doc)
+    except ValueError as exc:
+        return LoadResult(None, [Problem(str(exc))])
+    for key in doc.keys() - _TOP_KEY_SET:
+        add(Problem(f"unknown top-level key '{_clip(key)}'", field=key))
+    name = doc.get("name")
+    if name is None:
+        add(Problem("'name' is missing", field="name"))
+        name = ""
+    elif not isinstance(name, str):
+        add(Problem(f"'name' must be a string, got {_describe(name)}", field="name"))
+        name = ""
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        add(Problem(f"'description' must be a string, got {_describe(description)}", field="description"))
+        description = ""
+    parameters = doc.get("parameters", {})
+    if not isinstance(parameters, dict):
+        add(Problem(f"'parameters' must be an object, got {_describe(parameters)}", field="parameters"))
+        parameters = {}
+    ui = doc.get("ui", {})
+    if not isinstance(ui, dict):
+        add(Problem(f"'ui' must be an object, got {_describe(ui)}", field="ui"))
+        ui = {}
+    _check_ui(ui, add)
+    pipeline = Pipeline(name, description, parameters, ui=ui)
+    raw_nodes = doc.get("nodes", [])
+    if "nodes" not in doc:
+        add(Problem("'nodes' is missing", field="nodes"))
+    elif not isinstance(raw_nodes, list):
+        add(Problem(f"'nodes' must be a list, got {_describe(raw_nodes)}", field="nodes"))
+        raw_nodes = []
+    nodes = pipeline.nodes
+    for index, raw in enumerate(raw_nodes):
+        built = _node(raw, index, add)
+        if built is None:
+            continue
+        if built.id in nodes:
+            add(Problem(f"duplicate node id (also node #{list(nodes).index(built.id) + 1})", built.id, "id"))
+            continue
+        nodes[built.id] = built
+    raw_edges = doc.get("edges", [])
+    if not isinstance(raw_edges, list):
+        add(Problem(f"'edges' must be a list, got {_describe(raw_edges)}", field="edges"))
+        raw_edges = []
+    seen: set[Edge] = set()
+    edges = pipeline.edges
+    for index, raw in enumerate(raw_edges):
+        edge = _edge(raw, index, nodes, add)
+        if edge is None:
+            continue
+        if edge in seen:
+            add(Problem(f"edge {edge} appears twice", edge.dst, "edges"))
+            continue
+        seen.add(edge)
+        edges.append(edge)
+    return LoadResult(pipeline, problems)
+
+
+def _node(raw: Any, index: int, add: Callable[[Problem], None]) -> Node | None:
+    where = f"nodes[{index}]"
+    if not isinstance(raw, dict):
+        add(Problem(f"{where} must be an object, got {_describe(raw)}", field="nodes"))
+        return None
+    node_id = raw.get("id")
+    if not isinstance(node_id, str):
+        add(Problem(f"{where}: 'id' is {'missing' if node_id is None else 'not a string: ' + _describe(node_id)}", field="id"))
+        return None
+    if not NODE_ID_RE.match(node_id):
+        add(Problem(f"{where}: invalid node id {_short(node_id)} (letters, digits, _ and -, starting with a letter or _, at most 64)", field="id"))
+        return None
+    ok = True
+    for key in raw.keys() - _NODE_KEY_SET:
+        add(Problem(f"unknown key '{_clip(key)}'", node_id, key))
+        ok = False
+    node_type = raw.get("type")
+    if not isinstance(node_type, str) or not node_type:
+        add(Problem(f"'type' must be a non-empty string, got {_describe(node_type)}", node_id, "type"))
+        node_type, ok = "", False
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        add(Problem(f"'params' must be an object, got {_describe(params)}", node_id, "params"))
+        params, ok = {}, False
+    for port, value in params.items():
+        if isinstance(value, dict) and PARAM_REF in value:
+            ref = value[PARAM_REF]
+            if len(value) != 1 or not isinstance(ref, str):
+                add(Problem(f"param '{_clip(port)}': a reference must be exactly {{\"$param\": \"NAME\"}}", node_id, f"params.{port}"))
+                ok = False
+    label = raw.get("label")
+    if label is not None and not isinstance(label, str):
+        add(Problem(f"'label' must be a string, got {_describe(label)}", node_id, "label"))
+        label, ok = None, False
+    options: dict[str, Any] = {}
+    for key, default in NODE_OPTIONS.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        message = _option_error(key, value)
+        if message:
+            add(Problem(f"'{key}' {message}, got {_describe(value)}", node_id, key))
+            ok = False
+        else:
+            options[key] = value
+    del ok  # a node with option problems is still kept, so edges to it and later checks stay meaningful
+    return Node(node_id, node_type, params, label, **options)
+
+
+def _option_error(key: str, value: Any) -> str | None:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key == "retries":
+        return None if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000 else "must be an integer from 0 to 1000"
+    if key == "retry_delay_s":
+        return None if is_number and 0 <= value <= 86400 else "must be a number of seconds from 0 to 86400"
+    if key == "timeout_s":
+        return None if value is None or (is_number and 0 < value <= 31_536_000) else "must be a positive number of seconds or null"
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _edge(raw: Any, index: int, nodes: dict[str, Node], add: Callable[[Problem], None]) -> Edge | None:
+    where = f"edges[{index}]"
+    if not isinstance(raw, dict):
+        add(Problem(f"{where} must be an object with 'from' and 'to', got {_describe(raw)}", field="edges"))
+        return None
+    extra = raw.keys() - {"from", "to"}
+    if extra:
+        add(Problem(f"{where}: unknown key '{_clip(sorted(extra)[0])}'", field="edges"))
+        return None
+    ends = []
+    for key in ("from", "to"):
+        ref = raw.get(key)
+        if not isinstance(ref, str):
+            add(Problem(f"{where}: '{key}' must be a string 'NODE.PORT', got {_describe(ref)}", field="edges"))
+            return None
+        node_id, dot, port = ref.partition(".")
+        if not dot or not node_id or not port.isidentifier():
+            add(Problem(f"{where}: '{key}' must look like 'NODE.PORT', got {_short(ref)}", field="edges"))
+            return None
+        ends.append((node_id, port))
+    (src, src_port), (dst, dst_port) = ends
+    edge = Edge(src, src_port, dst, dst_port)
+    missing = [n for n in (src, dst) if n not in nodes]
+    if missing:
+        other = dst if missing[0] == src else src
+        anchor = other if other in nodes else None
+        add(Problem(f"edge {_clip(str(edge))}: no node '{_clip(missing[0])}'", anchor, "edges"))
+        return None
+    return edge
+
+
+def _check_ui(ui: dict[str, Any], add: Callable[[Problem], None]) -> None:
+    positions = ui.get("nodes")
+    if positions is None:
+        return
+    if not isinstance(positions, dict):
+        add(Problem(f"'ui.nodes' must be an object, got {_describe(positions)}", field="ui"))
+        ui.pop("nodes")
+        return
+    for node_id, pos in list(positions.items()):
+        if not (isinstance(pos, dict) and all(_finite(pos.get(k)) for k in ("x", "y"))):
+            add(Problem(f"'ui.nodes.{_clip(node_id)}' must be an object with numeric x and y", field="ui"))
+            del positions[node_id]
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {_clip(repr(value))}"
+    if isinstance(value, str):
+        return f"the string {_short(value)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = str(text).replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short(value: Any) -> str:
+    return repr(_clip(value)) if isinstance(value, str) else _clip(repr(value))
+
+
+# -- saving ------------------------------------------------------------------------------------------
+def to_document(pipeline: Pipeline) -> dict[str, Any]:
+    doc: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "name": pipeline.name}
+    if pipeline.description:
+        doc["description"] = pipeline.description
+    if pipeline.parameters:
+        doc["parameters"] = pipeline.parameters
+    doc["nodes"] = [node_to_dict(n) for n in pipeline.nodes.values()]
+    doc["edges"] = [{"from": e.source, "to": e.target} for e in pipeline.edges]
+    ui = _ordered_ui(pipeline)
+    if ui:
+        doc["ui"] = ui
+    return doc
+
+
+def node_to_dict(node: Node) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": node.id, "type": node.type}
+    if node.label:
+        out["label"] = node.label
+    if node.params:
+        out["params"] = node.params
+    for key, default in NODE_OPTIONS.items():
+        value = getattr(node, key)
+        if value != default:
+            out[key] = value
+    return out
+
+
+def _ordered_ui(pipeline: Pipeline) -> dict[str, Any]:
+    ui = dict(pipeline.ui)
+    positions = ui.get("nodes")
+    if isinstance(positions, dict) and positions:
+        ordered = {nid: positions[nid] for nid in pipeline.nodes if nid in positions}
+        ordered.update((k, v) for k, v in positions.items() if k not in ordered)
+        ui["nodes"] = ordered
+    elif "nodes" in ui and not positions:
+        del ui["nodes"]
+    return ui
+
+
+def dumps(pipeline: Pipeline) -> str:
+    return json.dumps(to_document(pipeline), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def save_pipeline(pipeline: Pipeline, path: str | os.PathLike[str]) -> None:
+    """Write the pipeline atomically (the old file survives any failure)."""
+    atomic_write_text(path, dumps(pipeline))

@@ -1,0 +1,276 @@
+"""The pipeline model: nodes, edges, parameters and view state, with change events.
+
+The model is plain data plus a small observer list. Every mutation goes through a method here and
+emits one `ModelEvent`, so the editor redraws from events and its undo commands call only this API.
+The model does not validate semantics (that is `validation`); it keeps only structural invariants:
+unique node ids, edges between existing nodes, no duplicate edges.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+NODE_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+
+# node attribute -> default; the order is the order keys are saved in
+NODE_OPTIONS: dict[str, Any] = {
+    "retries": 0,
+    "retry_delay_s": 0,
+    "timeout_s": None,
+    "cache": True,
+    "disabled": False,
+}
+
+
+@dataclass(slots=True)
+class Node:
+    id: str
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    label: str | None = None
+    retries: int = 0
+    retry_delay_s: float = 0
+    timeout_s: float | None = None
+    cache: bool = True
+    disabled: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.id
+
+    def clone(self, **changes: Any) -> Node:
+        return replace(self, params=copy.deepcopy(self.params), **changes)
+
+
+NODE_FIELDS = tuple(f.name for f in fields(Node))
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Edge:
+    src: str
+    src_port: str
+    dst: str
+    dst_port: str
+
+    @classmethod
+    def parse(cls, source: str, target: str) -> Edge:
+        src, _, src_port = source.partition(".")
+        dst, _, dst_port = target.partition(".")
+        return cls(src, src_port, dst, dst_port)
+
+    @property
+    def source(self) -> str:
+        return f"{self.src}.{self.src_port}"
+
+    @property
+    def target(self) -> str:
+        return f"{self.dst}.{self.dst_port}"
+
+    def __str__(self) -> str:
+        return f"{self.source} -> {self.target}"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEvent:
+    """kind: node_added, node_removed, node_changed, edge_added, edge_removed, pipeline_changed, ui_changed."""
+
+    kind: str
+    node_id: str | None = None
+    edge: Edge | None = None
+    field: str | None = None
+
+
+Listener = Callable[[ModelEvent], None]
+
+
+class ModelError(ValueError):
+    """A structural edit that would break the model (duplicate id, edge to a missing node)."""
+
+
+class Pipeline:
+    def __init__(
+        self,
+        name: str = "untitled",
+        description: str = "",
+        parameters: dict[str, Any] | None = None,
+        nodes: Iterable[Node] = (),
+        edges: Iterable[Edge] = (),
+        ui: dict[str, Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.parameters: dict[str, Any] = dict(parameters or {})
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.ui: dict[str, Any] = dict(ui or {})
+        self._listeners: list[Listener] = []
+        for n in nodes:
+            self.add_node(n)
+        for e in edges:
+            self.add_edge(e)
+
+    # -- observing ---------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, kind: str, node_id: str | None = None, edge: Edge | None = None, field: str | None = None) -> None:
+        if self._listeners:
+            event = ModelEvent(kind, node_id, edge, field)
+            for listener in list(self._listeners):
+                listener(event)
+
+    # -- queries -----------------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise ModelError(f"no node '{node_id}'") from None
+
+    def edges_into(self, node_id: str, port: str | None = None) -> list[Edge]:
+        return [e for e in self.edges if e.dst == node_id and (port is None or e.dst_port == port)]
+
+    def edges_out_of(self, node_id: str, port: str | None = None) -> list[Edge]:
+        return [e for e in self.edges if e.src == node_id and (port is None or e.src_port == port)]
+
+    def edges_of(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.src == node_id or e.dst == node_id]
+
+    def unique_id(self, base: str) -> str:
+        stem = re.sub(r"[^A-Za-z0-9_-]", "_", base) or "node"
+        if not re.match(r"[A-Za-z_]", stem):
+            stem = "n_" + stem
+        stem = stem[:56]
+        if stem not in self.nodes:
+            return stem
+        i = 2
+        while f"{stem}_{i}" in self.nodes:
+            i += 1
+        return f"{stem}_{i}"
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    # -- node edits --------------------------------------------------------------------------------
+    def add_node(self, node: Node, index: int | None = None) -> None:
+        if node.id in self.nodes:
+            raise ModelError(f"duplicate node id '{node.id}'")
+        if index is None or index >= len(self.nodes):
+            self.nodes[node.id] = node
+        else:
+            items = list(self.nodes.items())
+            items.insert(index, (node.id, node))
+            self.nodes = dict(items)
+        self._emit("node_added", node.id)
+
+    def remove_node(self, node_id: str) -> tuple[Node, int]:
+        """Remove a node (its edges must already be gone); returns it and its index for undo."""
+        node = self.node(node_id)
+        if any(e.src == node_id or e.dst == node_id for e in self.edges):
+            raise ModelError(f"node '{node_id}' still has edges")
+        index = list(self.nodes).index(node_id)
+        del self.nodes[node_id]
+        self.ui.get("nodes", {}).pop(node_id, None)
+        self._emit("node_removed", node_id)
+        return node, index
+
+    def set_node_field(self, node_id: str, name: str, value: Any) -> Any:
+        """Set label/type/retries/... of a node; returns the old value."""
+        if name not in NODE_FIELDS or name in ("id", "params"):
+            raise ModelError(f"not a node field: {name}")
+        node = self.node(node_id)
+        old = getattr(node, name)
+        setattr(node, name, value)
+        self._emit("node_changed", node_id, field=name)
+        return old
+
+    def set_param(self, node_id: str, port: str, value: Any) -> Any:
+        """Set (or with `value is UNSET` remove) a node param; returns the old value or UNSET."""
+        node = self.node(node_id)
+        old = node.params.get(port, UNSET)
+        if value is UNSET:
+            node.params.pop(port, None)
+        else:
+            node.params[port] = value
+        self._emit("node_changed", node_id, field=f"params.{port}")
+        return old
+
+    # -- edge edits --------------------------------------------------------------------------------
+    def add_edge(self, edge: Edge, index: int | None = None) -> None:
+        for end in (edge.src, edge.dst):
+            if end not in self.nodes:
+                raise ModelError(f"edge {edge}: no node '{end}'")
+        if edge in self.edges:
+            raise ModelError(f"duplicate edge {edge}")
+        if index is None:
+            self.edges.append(edge)
+        else:
+            self.edges.insert(index, edge)
+        self._emit("edge_added", edge.dst, edge=edge)
+
+    def remove_edge(self, edge: Edge) -> int:
+        try:
+            index = self.edges.index(edge)
+        except ValueError:
+            raise ModelError(f"no edge {edge}") from None
+        del self.edges[index]
+        self._emit("edge_removed", edge.dst, edge=edge)
+        return index
+
+    # -- pipeline-level edits ----------------------------------------------------------------------
+    def set_info(self, name: str, value: Any) -> Any:
+        """Set `name`, `description` or the whole `parameters` mapping; returns the old value."""
+        if name not in ("name", "description", "parameters"):
+            raise ModelError(f"not a pipeline field: {name}")
+        old = getattr(self, name)
+        setattr(self, name, copy.deepcopy(value) if name == "parameters" else value)
+        self._emit("pipeline_changed", field=name)
+        return old
+
+    def position(self, node_id: str) -> tuple[float, float] | None:
+        pos = self.ui.get("nodes", {}).get(node_id)
+        if isinstance(pos, dict) and "x" in pos and "y" in pos:
+            return float(pos["x"]), float(pos["y"])
+        return None
+
+    def set_position(self, node_id: str, x: float, y: float) -> None:
+        self.ui.setdefault("nodes", {}).setdefault(node_id, {}).update(x=_tidy(x), y=_tidy(y))
+        self._emit("ui_changed", node_id, field="position")
+
+    def set_ui(self, key: str, value: Any) -> Any:
+        """Replace one top-level `ui` entry (backdrops, view); returns the old value or UNSET."""
+        old = self.ui.get(key, UNSET)
+        if value is UNSET:
+            self.ui.pop(key, None)
+        else:
+            self.ui[key] = copy.deepcopy(value)
+        self._emit("ui_changed", field=key)
+        return old
+
+    def copy(self) -> Pipeline:
+        """A deep, listener-free snapshot (what the engine runs on, so editing stays single-threaded)."""
+        clone = Pipeline(self.name, self.description, copy.deepcopy(self.parameters), ui=copy.deepcopy(self.ui))
+        clone.nodes = {nid: n.clone() for nid, n in self.nodes.items()}
+        clone.edges = list(self.edges)
+        return clone
+
+
+def _tidy(v: float) -> float | int:
+    """Positions are saved rounded so a drag does not produce 17-digit diffs."""
+    r = round(float(v), 1)
+    return int(r) if r == int(r) else r
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()

@@ -1,0 +1,1 @@
+"""Package data: JSON schema, examples, stylesheet, icons."""
