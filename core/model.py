@@ -118,7 +118,9 @@ class Pipeline:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
-    def _emit(self, kind: str, node_id: str | None = None, edge: Edge | None = None, field: str | None = None) -> None:
+    def _emit(
+        self, kind: str, node_id: str | None = None, edge: Edge | None = None, field: str | None = None
+    ) -> None:
         if self._listeners:
             event = ModelEvent(kind, node_id, edge, field)
             for listener in list(self._listeners):
@@ -159,9 +161,14 @@ class Pipeline:
         return len(self.nodes)
 
     # -- node edits --------------------------------------------------------------------------------
-    def add_node(self, node: Node, index: int | None = None) -> None:
+    def add_node(
+        self, node: Node, index: int | None = None, position: tuple[float, float] | None = None
+    ) -> None:
+        """Insert a node (at `index` in file order, default last), placed at `position` before listeners hear of it."""
         if node.id in self.nodes:
             raise ModelError(f"duplicate node id '{node.id}'")
+        if position is not None:
+            self.ui.setdefault("nodes", {})[node.id] = {"x": _tidy(position[0]), "y": _tidy(position[1])}
         if index is None or index >= len(self.nodes):
             self.nodes[node.id] = node
         else:
@@ -256,7 +263,9 @@ class Pipeline:
 
     def copy(self) -> Pipeline:
         """A deep, listener-free snapshot (what the engine runs on, so editing stays single-threaded)."""
-        clone = Pipeline(self.name, self.description, copy.deepcopy(self.parameters), ui=copy.deepcopy(self.ui))
+        clone = Pipeline(
+            self.name, self.description, copy.deepcopy(self.parameters), ui=copy.deepcopy(self.ui)
+        )
         clone.nodes = {nid: n.clone() for nid, n in self.nodes.items()}
         clone.edges = list(self.edges)
         return clone
