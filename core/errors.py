@@ -7,7 +7,17 @@ problems that stopped it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+MAX_LINE = 2000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text: str, limit: int = MAX_LINE) -> str:
+    """`text` made safe for a one-line message: control characters escaped, at most `limit` characters."""
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), str(text))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +29,11 @@ class Problem:
     severity: str = "error"
 
     def format(self, file: str | None = None) -> str:
+        """`FILE: node 'ID': message` (or `FILE: message`), always exactly one line."""
         where = file or self.file or "<pipeline>"
         if self.node is not None:
-            return f"{where}: node '{self.node}': {self.message}"
-        return f"{where}: {self.message}"
+            return one_line(f"{where}: node '{self.node}': {self.message}")
+        return one_line(f"{where}: {self.message}")
 
     def __str__(self) -> str:
         return self.format()

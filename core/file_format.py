@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from .model import NODE_ID_RE, NODE_OPTIONS, Edge, Node, Pipeline
 FORMAT_NAME = "nodeloom.pipeline"
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_PROBLEMS = 1000  # structural problems collected before loading gives up on a hopeless file
 TOP_KEYS = ("format", "version", "name", "description", "parameters", "nodes", "edges", "ui")
 NODE_KEYS = ("id", "type", "label", "params", "retries", "retry_delay_s", "timeout_s", "cache", "disabled")
 _NODE_KEY_SET = frozenset(NODE_KEYS)
@@ -74,7 +76,10 @@ def parse_text(text: str) -> Any:
     except RecursionError:
         raise ValueError("invalid JSON: nested too deeply") from None
     except ValueError as exc:  # NaN/Infinity, integers too long to convert
-        raise ValueError(f"invalid JSON: {str(exc).splitlines()[0]}") from None
+        text = str(exc)
+        if "integer string conversion" in text:
+            text = "a number has too many digits"
+        raise ValueError(f"invalid JSON: {text.splitlines()[0] if text else type(exc).__name__}") from None
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -93,12 +98,23 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise ValueError(f"cannot read: {exc.strerror or exc}") from None
     if not data.strip():
         raise ValueError("file is empty")
+    for bom, encoding in _OTHER_BOMS:
+        if data.startswith(bom):
+            raise ValueError(f"the file is {encoding}; a pipeline file must be UTF-8")
     if b"\x00" in data:
         raise ValueError("not a text file (contains NUL bytes)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+_OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 
 
 def load_file(path: str | os.PathLike[str]) -> LoadResult:
@@ -145,7 +161,12 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
         step = MIGRATIONS.get(version)
         if step is None:
             raise ValueError(f"format version {version} is not supported (this Nodeloom reads {FORMAT_VERSION})")
-        doc = step(doc)
+        try:
+            doc = step(doc)
+        except Exception as exc:  # noqa: BLE001 - an old file too broken to upgrade is a bad file, not a crash
+            raise ValueError(f"cannot upgrade from format version {version}: {type(exc).__name__}: {exc}") from None
+        if not isinstance(doc, dict):
+            raise ValueError(f"cannot upgrade from format version {version}: the upgrade gave no document")
         version = doc["version"] = version + 1
     return doc
 
@@ -166,7 +187,7 @@ def from_document(doc: Any) -> LoadResult:
         doc = migrate(doc)
     except ValueError as exc:
         return LoadResult(None, [Problem(str(exc))])
-    for key in doc.keys() - _TOP_KEY_SET:
+    for key in [k for k in doc if k not in _TOP_KEY_SET]:
         add(Problem(f"unknown top-level key '{_clip(key)}'", field=key))
     name = doc.get("name")
     if name is None:
@@ -196,14 +217,18 @@ def from_document(doc: Any) -> LoadResult:
         add(Problem(f"'nodes' must be a list, got {_describe(raw_nodes)}", field="nodes"))
         raw_nodes = []
     nodes = pipeline.nodes
+    first_index: dict[str, int] = {}
     for index, raw in enumerate(raw_nodes):
+        if len(problems) >= MAX_PROBLEMS:
+            return _gave_up(pipeline, problems)
         built = _node(raw, index, add)
         if built is None:
             continue
         if built.id in nodes:
-            add(Problem(f"duplicate node id (also node #{list(nodes).index(built.id) + 1})", built.id, "id"))
+            add(Problem(f"duplicate node id (nodes[{index}]; first at nodes[{first_index[built.id]}])", built.id, "id"))
             continue
         nodes[built.id] = built
+        first_index[built.id] = index
     raw_edges = doc.get("edges", [])
     if not isinstance(raw_edges, list):
         add(Problem(f"'edges' must be a list, got {_describe(raw_edges)}", field="edges"))
@@ -211,6 +236,8 @@ def from_document(doc: Any) -> LoadResult:
     seen: set[Edge] = set()
     edges = pipeline.edges
     for index, raw in enumerate(raw_edges):
+        if len(problems) >= MAX_PROBLEMS:
+            return _gave_up(pipeline, problems)
         edge = _edge(raw, index, nodes, add)
         if edge is None:
             continue
@@ -219,6 +246,11 @@ def from_document(doc: Any) -> LoadResult:
             continue
         seen.add(edge)
         edges.append(edge)
+    return LoadResult(pipeline, problems)
+
+
+def _gave_up(pipeline: Pipeline, problems: list[Problem]) -> LoadResult:
+    problems.append(Problem(f"more than {MAX_PROBLEMS} problems; stopped checking"))
     return LoadResult(pipeline, problems)
 
 
@@ -235,7 +267,7 @@ def _node(raw: Any, index: int, add: Callable[[Problem], None]) -> Node | None:
         add(Problem(f"{where}: invalid node id {_short(node_id)} (letters, digits, _ and -, starting with a letter or _, at most 64)", field="id"))
         return None
     ok = True
-    for key in raw.keys() - _NODE_KEY_SET:
+    for key in [k for k in raw if k not in _NODE_KEY_SET]:
         add(Problem(f"unknown key '{_clip(key)}'", node_id, key))
         ok = False
     node_type = raw.get("type")
@@ -253,9 +285,10 @@ def _node(raw: Any, index: int, add: Callable[[Problem], None]) -> Node | None:
                 add(Problem(f"param '{_clip(port)}': a reference must be exactly {{\"$param\": \"NAME\"}}", node_id, f"params.{port}"))
                 ok = False
     label = raw.get("label")
-    if label is not None and not isinstance(label, str):
+    if "label" in raw and not isinstance(label, str):
         add(Problem(f"'label' must be a string, got {_describe(label)}", node_id, "label"))
         label, ok = None, False
+    label = label or None  # an empty label is no label (saving leaves it out)
     options: dict[str, Any] = {}
     for key, default in NODE_OPTIONS.items():
         if key not in raw:
@@ -397,7 +430,13 @@ def _ordered_ui(pipeline: Pipeline) -> dict[str, Any]:
 
 
 def dumps(pipeline: Pipeline) -> str:
-    return json.dumps(to_document(pipeline), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The file text: fixed key order, 2-space indent, UTF-8 characters as themselves, trailing newline."""
+    text = json.dumps(to_document(pipeline), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    # a lone surrogate (from a "\\ud800" escape in a loaded file) cannot be written as UTF-8: keep it escaped
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def save_pipeline(pipeline: Pipeline, path: str | os.PathLike[str]) -> None:
