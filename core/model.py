@@ -278,7 +278,18 @@ def _tidy(v: float) -> float | int:
 
 
 class _Unset:
+    """The absence of a value (a param to remove); a singleton that survives copy and pickle."""
+
     def __repr__(self) -> str:
+        return "UNSET"
+
+    def __copy__(self) -> _Unset:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Unset:
+        return self
+
+    def __reduce__(self) -> str:
         return "UNSET"
 
 
