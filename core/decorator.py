@@ -52,11 +52,14 @@ def node(
     icon: str | None = None,
     ports: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Any:
+    """Attach node metadata to `func` (bare `@node`) or return a decorator that does (`@node(...)`)."""
+    if func is not None and not callable(func):
+        raise TypeError(f"@node takes options by keyword (e.g. @node(name={func!r})), not {type(func).__name__}")
     meta = NodeMeta(
         name=name,
-        outputs=tuple(outputs) if outputs is not None else None,
+        outputs=_names(outputs, "outputs") if outputs is not None else None,
         output_types=dict(output_types) if output_types else None,
-        many=tuple(many),
+        many=_names(many, "many"),
         category=category,
         description=description,
         icon=icon,
@@ -64,7 +67,18 @@ def node(
     )
 
     def attach(f: F) -> F:
+        if not callable(f):
+            raise TypeError(f"@node decorates functions, not {type(f).__name__}")
         f.__nodeloom__ = meta  # type: ignore[attr-defined]
         return f
 
     return attach(func) if func is not None else attach
+
+
+def _names(value: Iterable[str], option: str) -> tuple[str, ...]:
+    """A tuple of port names; a lone string is one name (not its characters)."""
+    names = (value,) if isinstance(value, str) else tuple(value)
+    for n in names:
+        if not isinstance(n, str):
+            raise TypeError(f"@node({option}=...) takes port names as strings, got {n!r}")
+    return names

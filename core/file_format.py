@@ -11,11 +11,13 @@ before checking; newer versions are refused.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +33,9 @@ TOP_KEYS = ("format", "version", "name", "description", "parameters", "nodes", "
 NODE_KEYS = ("id", "type", "label", "params", "retries", "retry_delay_s", "timeout_s", "cache", "disabled")
 _NODE_KEY_SET = frozenset(NODE_KEYS)
 _TOP_KEY_SET = frozenset(TOP_KEYS)
+_EDGE_KEY_SET = frozenset(("from", "to"))
 PARAM_REF = "$param"
+BAD_REF = 'a reference must be exactly {"$param": "NAME"}'
 
 # version -> function turning a document of that version into one of version + 1
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -117,14 +121,32 @@ _OTHER_BOMS = (
 )
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large, acyclic structure.
+
+    Parsing a 10,000-node file allocates hundreds of thousands of containers, each allocation counting
+    towards a collection that can find nothing to free (JSON data has no cycles); pausing it makes
+    loading about a third faster. Nesting is fine: only the outermost pause turns it back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_file(path: str | os.PathLike[str]) -> LoadResult:
     """Read and structurally check a pipeline file, collecting every problem found."""
     file = os.fspath(path)
-    try:
-        doc = parse_text(read_text(file))
-    except ValueError as exc:
-        return LoadResult(None, [Problem(str(exc), file=file)])
-    result = from_document(doc)
+    with gc_paused():
+        try:
+            doc = parse_text(read_text(file))
+        except ValueError as exc:
+            return LoadResult(None, [Problem(str(exc), file=file)])
+        result = from_document(doc)
     result.problems = [Problem(p.message, p.node, p.field, file, p.severity) for p in result.problems]
     return result
 
@@ -233,18 +255,29 @@ def from_document(doc: Any) -> LoadResult:
     if not isinstance(raw_edges, list):
         add(Problem(f"'edges' must be a list, got {_describe(raw_edges)}", field="edges"))
         raw_edges = []
-    seen: set[Edge] = set()
+    seen: set[tuple[str, str]] = set()
     edges = pipeline.edges
     for index, raw in enumerate(raw_edges):
+        # fast path for a clean edge; anything unusual takes the slow path that names the fault
+        if type(raw) is dict and len(raw) == 2:
+            source, target = raw.get("from"), raw.get("to")
+            if type(source) is str and type(target) is str:
+                src, _, src_port = source.partition(".")
+                dst, _, dst_port = target.partition(".")  # ids have no dots: a node found means a clean split
+                clean = src in nodes and dst in nodes and src_port.isidentifier() and dst_port.isidentifier()
+                if clean and (source, target) not in seen:
+                    seen.add((source, target))
+                    edges.append(Edge(src, src_port, dst, dst_port))
+                    continue
         if len(problems) >= MAX_PROBLEMS:
             return _gave_up(pipeline, problems)
         edge = _edge(raw, index, nodes, add)
         if edge is None:
             continue
-        if edge in seen:
+        if (edge.source, edge.target) in seen:
             add(Problem(f"edge {edge} appears twice", edge.dst, "edges"))
             continue
-        seen.add(edge)
+        seen.add((edge.source, edge.target))
         edges.append(edge)
     return LoadResult(pipeline, problems)
 
@@ -255,53 +288,62 @@ def _gave_up(pipeline: Pipeline, problems: list[Problem]) -> LoadResult:
 
 
 def _node(raw: Any, index: int, add: Callable[[Problem], None]) -> Node | None:
-    where = f"nodes[{index}]"
-    if not isinstance(raw, dict):
-        add(Problem(f"{where} must be an object, got {_describe(raw)}", field="nodes"))
+    """A Node from one entry of `nodes`, or None when it has no usable id; every fault is reported."""
+    if type(raw) is not dict:
+        add(Problem(f"nodes[{index}] must be an object, got {_describe(raw)}", field="nodes"))
         return None
     node_id = raw.get("id")
-    if not isinstance(node_id, str):
-        add(Problem(f"{where}: 'id' is {'missing' if node_id is None else 'not a string: ' + _describe(node_id)}", field="id"))
-        return None
-    if not NODE_ID_RE.match(node_id):
-        add(Problem(f"{where}: invalid node id {_short(node_id)} (letters, digits, _ and -, starting with a letter or _, at most 64)", field="id"))
-        return None
-    ok = True
-    for key in [k for k in raw if k not in _NODE_KEY_SET]:
-        add(Problem(f"unknown key '{_clip(key)}'", node_id, key))
-        ok = False
-    node_type = raw.get("type")
-    if not isinstance(node_type, str) or not node_type:
-        add(Problem(f"'type' must be a non-empty string, got {_describe(node_type)}", node_id, "type"))
-        node_type, ok = "", False
-    params = raw.get("params", {})
-    if not isinstance(params, dict):
-        add(Problem(f"'params' must be an object, got {_describe(params)}", node_id, "params"))
-        params, ok = {}, False
-    for port, value in params.items():
-        if isinstance(value, dict) and PARAM_REF in value:
-            ref = value[PARAM_REF]
-            if len(value) != 1 or not isinstance(ref, str):
-                add(Problem(f"param '{_clip(port)}': a reference must be exactly {{\"$param\": \"NAME\"}}", node_id, f"params.{port}"))
-                ok = False
-    label = raw.get("label")
-    if "label" in raw and not isinstance(label, str):
-        add(Problem(f"'label' must be a string, got {_describe(label)}", node_id, "label"))
-        label, ok = None, False
-    label = label or None  # an empty label is no label (saving leaves it out)
-    options: dict[str, Any] = {}
-    for key, default in NODE_OPTIONS.items():
-        if key not in raw:
-            continue
-        value = raw[key]
-        message = _option_error(key, value)
-        if message:
-            add(Problem(f"'{key}' {message}, got {_describe(value)}", node_id, key))
-            ok = False
+    if type(node_id) is not str or not _ID_MATCH(node_id):
+        if not isinstance(node_id, str):
+            what = "missing" if node_id is None else "not a string: " + _describe(node_id)
+            add(Problem(f"nodes[{index}]: 'id' is {what}", field="id"))
         else:
-            options[key] = value
-    del ok  # a node with option problems is still kept, so edges to it and later checks stay meaningful
+            add(Problem(f"nodes[{index}]: invalid node id {_short(node_id)} (letters, digits, _ and -, starting with a letter or _, at most 64)", field="id"))
+        return None
+    if not raw.keys() <= _NODE_KEY_SET:
+        for key in [k for k in raw if k not in _NODE_KEY_SET]:
+            add(Problem(f"unknown key '{_clip(key)}'", node_id, key))
+    node_type = raw.get("type")
+    if type(node_type) is not str or not node_type:
+        add(Problem(f"'type' must be a non-empty string, got {_describe(node_type)}", node_id, "type"))
+        node_type = ""
+    base_keys = 2  # id and type
+    params = raw.get("params", _NO_PARAMS)
+    if params is _NO_PARAMS:
+        params = {}
+    else:
+        base_keys += 1
+        if type(params) is not dict:
+            add(Problem(f"'params' must be an object, got {_describe(params)}", node_id, "params"))
+            params = {}
+        for port, value in params.items():
+            if type(value) is dict and PARAM_REF in value and (len(value) != 1 or type(value[PARAM_REF]) is not str):
+                add(Problem(f"param '{port}': {BAD_REF}", node_id, f"params.{port}"))
+    label = raw.get("label", _NO_PARAMS)
+    if label is _NO_PARAMS:
+        label = None
+    else:
+        base_keys += 1
+        if type(label) is not str:
+            add(Problem(f"'label' must be a string, got {_describe(label)}", node_id, "label"))
+        label = label or None if type(label) is str else None  # an empty label is no label
+    if len(raw) == base_keys:  # the common case: no options
+        return Node(node_id, node_type, params, label)
+    options: dict[str, Any] = {}
+    for key in NODE_OPTIONS:
+        if key in raw:
+            value = raw[key]
+            message = _option_error(key, value)
+            if message:
+                add(Problem(f"'{key}' {message}, got {_describe(value)}", node_id, key))
+            else:
+                options[key] = value
+    # a node with problems is still kept, so edges to it and later checks stay meaningful
     return Node(node_id, node_type, params, label, **options)
+
+
+_NO_PARAMS: Any = object()
+_ID_MATCH = NODE_ID_RE.match
 
 
 def _option_error(key: str, value: Any) -> str | None:
@@ -320,9 +362,8 @@ def _edge(raw: Any, index: int, nodes: dict[str, Node], add: Callable[[Problem],
     if not isinstance(raw, dict):
         add(Problem(f"{where} must be an object with 'from' and 'to', got {_describe(raw)}", field="edges"))
         return None
-    extra = raw.keys() - {"from", "to"}
-    if extra:
-        add(Problem(f"{where}: unknown key '{_clip(sorted(extra)[0])}'", field="edges"))
+    if not raw.keys() <= _EDGE_KEY_SET:
+        add(Problem(f"{where}: unknown key '{_clip(next(k for k in raw if k not in _EDGE_KEY_SET))}'", field="edges"))
         return None
     ends = []
     for key in ("from", "to"):
@@ -336,14 +377,12 @@ def _edge(raw: Any, index: int, nodes: dict[str, Node], add: Callable[[Problem],
             return None
         ends.append((node_id, port))
     (src, src_port), (dst, dst_port) = ends
-    edge = Edge(src, src_port, dst, dst_port)
-    missing = [n for n in (src, dst) if n not in nodes]
-    if missing:
-        other = dst if missing[0] == src else src
-        anchor = other if other in nodes else None
-        add(Problem(f"edge {_clip(str(edge))}: no node '{_clip(missing[0])}'", anchor, "edges"))
-        return None
-    return edge
+    for missing, other in ((src, dst), (dst, src)):
+        if missing not in nodes:
+            anchor = other if other in nodes else None
+            add(Problem(f"edge {_clip(f'{src}.{src_port} -> {dst}.{dst_port}')}: no node '{_clip(missing)}'", anchor, "edges"))
+            return None
+    return Edge(src, src_port, dst, dst_port)
 
 
 def _check_ui(ui: dict[str, Any], add: Callable[[Problem], None]) -> None:
@@ -355,13 +394,14 @@ def _check_ui(ui: dict[str, Any], add: Callable[[Problem], None]) -> None:
         ui.pop("nodes")
         return
     for node_id, pos in list(positions.items()):
-        if not (isinstance(pos, dict) and all(_finite(pos.get(k)) for k in ("x", "y"))):
+        if not (isinstance(pos, dict) and _finite(pos.get("x")) and _finite(pos.get("y"))):
             add(Problem(f"'ui.nodes.{_clip(node_id)}' must be an object with numeric x and y", field="ui"))
             del positions[node_id]
 
 
 def _finite(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    kind = type(v)
+    return kind is int or (kind is float and math.isfinite(v))
 
 
 def _describe(value: Any) -> str:

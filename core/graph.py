@@ -15,28 +15,28 @@ from .model import Pipeline
 
 
 def successors(pipeline: Pipeline) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {nid: [] for nid in pipeline.nodes}
+    """Each node's distinct direct dependents, in edge order."""
+    out: dict[str, dict[str, None]] = {nid: {} for nid in pipeline.nodes}
     for e in pipeline.edges:
-        if e.dst not in out[e.src]:
-            out[e.src].append(e.dst)
-    return out
+        out[e.src][e.dst] = None
+    return {nid: list(targets) for nid, targets in out.items()}
 
 
 def predecessors(pipeline: Pipeline) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {nid: [] for nid in pipeline.nodes}
+    """Each node's distinct direct inputs, in edge order."""
+    out: dict[str, dict[str, None]] = {nid: {} for nid in pipeline.nodes}
     for e in pipeline.edges:
-        if e.src not in out[e.dst]:
-            out[e.dst].append(e.src)
-    return out
+        out[e.dst][e.src] = None
+    return {nid: list(sources) for nid, sources in out.items()}
 
 
 def topological_order(pipeline: Pipeline) -> list[str] | None:
     """Node ids in an order where every node follows its inputs (file order among equals); None if cyclic."""
-    succ = successors(pipeline)
-    indegree = {nid: 0 for nid in pipeline.nodes}
-    for targets in succ.values():
-        for t in targets:
-            indegree[t] += 1
+    succ: dict[str, list[str]] = {nid: [] for nid in pipeline.nodes}
+    indegree = dict.fromkeys(pipeline.nodes, 0)
+    for e in pipeline.edges:  # parallel edges count once per edge on both sides, so they cancel out
+        succ[e.src].append(e.dst)
+        indegree[e.dst] += 1
     ready = deque(nid for nid, d in indegree.items() if d == 0)
     order: list[str] = []
     while ready:

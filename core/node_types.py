@@ -8,8 +8,11 @@ Reading a type never calls the function; `code_hash` fingerprints its source so 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import inspect
+import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +51,7 @@ class PortSpec:
     maximum: float | None = None
     widget: str | None = None  # a hint for the inspector: "path", "text", "json"
     description: str = ""
+    nullable: bool = False  # the hint is Optional[...]: null is an acceptable value
 
     @property
     def required(self) -> bool:
@@ -119,14 +123,27 @@ class NodeMeta:
 
 
 def source_hash(func: Callable[..., Any]) -> str:
-    """A fingerprint of a function's source (falls back to its bytecode when the source is unavailable)."""
-    target = inspect.unwrap(func)
+    """A fingerprint of a function's source (falls back to its bytecode when the source is unavailable).
+
+    A `functools.partial` is fingerprinted by its function and bound arguments, never by its address.
+    """
+    target: Any = inspect.unwrap(func)
+    bound = ""
+    while isinstance(target, functools.partial):
+        bound += repr((target.args, sorted(target.keywords.items())))
+        target = inspect.unwrap(target.func)
     try:
         text = inspect.getsource(target)
     except (OSError, TypeError):
         code = getattr(target, "__code__", None)
-        text = repr((code.co_code, code.co_consts)) if code is not None else repr(target)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        text = repr((code.co_code, code.co_consts)) if code is not None else _stable_name(target)
+    return hashlib.sha256((text + bound).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _stable_name(obj: Any) -> str:
+    """A process-independent name for an object without source (a builtin, an instance)."""
+    kind = obj if isinstance(obj, type) or inspect.isroutine(obj) else type(obj)
+    return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', type(kind).__name__)}"
 
 
 def _first_doc_line(func: Callable[..., Any]) -> str:
@@ -134,23 +151,99 @@ def _first_doc_line(func: Callable[..., Any]) -> str:
     return doc.strip().split("\n\n", 1)[0].replace("\n", " ")
 
 
+def _hint_source(func: Callable[..., Any]) -> Any:
+    """The object whose annotations describe `func`'s parameters (a partial's function, a class's __init__)."""
+    target: Any = func
+    while isinstance(target, functools.partial):
+        target = target.func
+    if isinstance(target, type):
+        return target.__init__
+    if not inspect.isroutine(target):
+        return type(target).__call__
+    return target
+
+
+def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved type hints; when some cannot be resolved, each annotation on its own (else its text)."""
+    target = _hint_source(func)
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception:  # noqa: BLE001 - unresolvable forward references: resolve what can be resolved
+        raw = getattr(target, "__annotations__", None)
+        if not isinstance(raw, dict):
+            return {}
+        namespace = dict(getattr(target, "__globals__", None) or {})
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, str):
+                with contextlib.suppress(Exception):  # unresolvable: the text becomes the port type
+                    value = eval(value, namespace)  # noqa: S307 - what typing.get_type_hints does too
+            out[key] = value
+        return out
+
+
+def _is_context(hint: Any) -> bool:
+    if hint is Context or (isinstance(hint, str) and hint.rsplit(".", 1)[-1].removesuffix(" | None") == "Context"):
+        return True
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return len(args) == 1 and _is_context(args[0])
+    return False
+
+
+def _is_optional(hint: Any) -> bool:
+    if typing.get_origin(hint) is typing.Annotated:
+        return _is_optional(typing.get_args(hint)[0])
+    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
+
+
+_PORT_OPTIONS = frozenset({"type", "choices", "minimum", "maximum", "widget", "description", "nullable"})
+
+
+def _check_meta(meta: NodeMeta, ports: set[str], name: str) -> None:
+    """Catch `@node` options that name nothing (usually typos) before they silently do nothing."""
+    for port in meta.many:
+        if port not in ports:
+            raise TypeError(f"{name}: many= names '{port}', which is not a parameter")
+    for port, options in (meta.ports or {}).items():
+        if port not in ports:
+            raise TypeError(f"{name}: ports= names '{port}', which is not a parameter")
+        unknown = sorted(set(options) - _PORT_OPTIONS)
+        if unknown:
+            raise TypeError(f"{name}: ports['{port}'] has unknown option '{unknown[0]}'")
+    outputs = meta.outputs if meta.outputs is not None else ("result",)
+    for out in outputs:
+        if not isinstance(out, str) or not out.isidentifier():
+            raise TypeError(f"{name}: output name {out!r} is not an identifier")
+    if len(set(outputs)) != len(outputs):
+        raise TypeError(f"{name}: output names repeat")
+    for out in meta.output_types or {}:
+        if out not in outputs:
+            raise TypeError(f"{name}: output_types names '{out}', which is not an output")
+
+
 def node_type_from_function(func: Callable[..., Any], name: str, origin: str = "py") -> NodeType:
-    """Build a NodeType from a function's signature, type hints and `@node` metadata."""
-    meta: NodeMeta = getattr(func, "__nodeloom__", None) or NodeMeta()
+    """Build a NodeType from a function's signature, type hints and `@node` metadata.
+
+    Raises TypeError with a one-line reason for anything that cannot be a node type.
+    """
+    if not callable(func):
+        raise TypeError(f"{name}: a {type(func).__name__} is not callable")
+    meta = getattr(func, "__nodeloom__", None)
+    if not isinstance(meta, NodeMeta):
+        meta = NodeMeta()
     try:
         signature = inspect.signature(func)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"cannot read the signature of {name}: {exc}") from exc
-    try:
-        hints = typing.get_type_hints(func, include_extras=True)
-    except Exception:  # noqa: BLE001 - unresolvable forward references: fall back to raw annotations
-        hints = {k: v for k, v in getattr(func, "__annotations__", {}).items()}
+        raise TypeError(f"{name}: cannot read its signature: {exc}") from None
+    hints = _hints(func)
+    _check_meta(meta, {p.name for p in signature.parameters.values() if not _is_context(hints.get(p.name, p.annotation))}, name)
     overrides = meta.ports or {}
     inputs: list[PortSpec] = []
     context_param: str | None = None
     for param in signature.parameters.values():
         hint = hints.get(param.name, param.annotation)
-        if hint is Context or (isinstance(hint, str) and hint.rsplit(".", 1)[-1] == "Context"):
+        if _is_context(hint):
             context_param = param.name
             continue
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -164,16 +257,22 @@ def node_type_from_function(func: Callable[..., Any], name: str, origin: str = "
             hint_for_type = args[0] if args else None
         default = NO_DEFAULT if param.default is inspect.Parameter.empty else param.default
         extra = dict(overrides.get(param.name, {}))
-        spec = PortSpec(
-            name=param.name,
-            type=extra.pop("type", None) or type_name(hint_for_type),
-            default=default,
-            many=many,
-            choices=tuple(extra.pop("choices")) if "choices" in extra else literal_choices(hint_for_type),
-            **extra,
-        )
+        choices = extra.pop("choices") if "choices" in extra else literal_choices(hint_for_type)
+        try:
+            spec = PortSpec(
+                name=param.name,
+                type=str(extra.pop("type", None) or type_name(hint_for_type)),
+                default=default,
+                many=many,
+                choices=tuple(choices) if choices is not None else None,
+                **{"nullable": _is_optional(hint_for_type), **extra},
+            )
+        except TypeError as exc:
+            raise TypeError(f"{name}: port '{param.name}': {exc}") from None
         inputs.append(spec)
     return_hint = hints.get("return", signature.return_annotation)
+    if isinstance(func, type):
+        return_hint = func
     output_names = meta.outputs if meta.outputs is not None else ("result",)
     output_types = dict(meta.output_types or {})
     outputs = []

@@ -71,6 +71,10 @@ def type_name(hint: Any) -> str:
         return names.pop() if len(names) == 1 else ANY
     if origin is not None:
         return type_name(origin)
+    try:
+        hash(hint)
+    except TypeError:  # an annotation that is not a type at all (a list, a dict): no type to check
+        return ANY
     if hint in _BUILTIN_NAMES:
         return _BUILTIN_NAMES[hint]
     if isinstance(hint, type):
@@ -96,7 +100,7 @@ def literal_choices(hint: Any) -> tuple[Any, ...] | None:
 
 def compatible(out_type: str, in_type: str) -> bool:
     """Whether a value of `out_type` may flow into a port of `in_type`."""
-    if out_type == in_type or out_type == ANY or in_type == ANY:
+    if out_type in (in_type, ANY) or in_type == ANY:
         return True
     return in_type in _WIDENINGS.get(out_type, frozenset())
 

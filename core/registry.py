@@ -10,6 +10,7 @@ Resolving a type imports its module and reads its signature; it never calls the 
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
 import inspect
@@ -44,10 +45,16 @@ class Registry:
     # -- registration ------------------------------------------------------------------------------
     def register(self, func: Callable[..., Any], name: str | None = None, origin: str = "builtin") -> NodeType:
         meta: NodeMeta | None = getattr(func, "__nodeloom__", None)
-        name = name or (meta.name if meta else None)
-        if not name or not TYPE_NAME_RE.match(name):
+        name = name or getattr(meta, "name", None)
+        if not isinstance(name, str) or not TYPE_NAME_RE.match(name):
             raise NodeTypeError(f"node type name {name!r} must be lower-case dotted, like 'ml.train'")
-        node_type = node_type_from_function(func, name, origin=origin)
+        existing = self._named.get(name)
+        if existing is not None and existing.origin == "builtin" and origin != "builtin":
+            raise NodeTypeError(f"node type '{name}' is built in; a plug-in cannot replace it")
+        try:
+            node_type = node_type_from_function(func, name, origin=origin)
+        except (TypeError, ValueError) as exc:
+            raise NodeTypeError(str(exc)) from None
         self._named[name] = node_type
         return node_type
 
@@ -64,21 +71,17 @@ class Registry:
             return
         self._entry_points_loaded = True
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            where = f"entry point {ep.name} ({ep.value})"
             try:
-                self._register_entry_point(ep.load())
-            except Exception as exc:  # noqa: BLE001 - a broken plug-in must not break the program
-                self.load_errors.append(f"entry point {ep.name} ({ep.value}): {type(exc).__name__}: {exc}")
-
-    def _register_entry_point(self, obj: Any) -> None:
-        if isinstance(obj, types.ModuleType):
-            self.register_module(obj, origin="entry_point")
-        elif getattr(obj, "__nodeloom__", None) is not None:
-            self.register(obj, origin="entry_point")
-        elif callable(obj):
-            for func in obj():
-                self.register(func, origin="entry_point")
-        else:
-            raise NodeTypeError(f"{obj!r} is not a module, a @node function or a callable returning them")
+                funcs = _entry_point_functions(ep.load())
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken plug-in must not break the program
+                self.load_errors.append(f"{where}: {type(exc).__name__}: {exc}")
+                continue
+            for func in funcs:  # one bad function does not hide the plug-in's others
+                try:
+                    self.register(func, origin="entry_point")
+                except NodeTypeError as exc:
+                    self.load_errors.append(f"{where}: {exc}")
 
     # -- lookup ------------------------------------------------------------------------------------
     def get(self, name: str) -> NodeType:
@@ -91,7 +94,9 @@ class Registry:
         self._load_entry_points()
         found = self._named.get(name)
         if found is None:
-            raise NodeTypeError(f"unknown node type '{name}'")
+            close = difflib.get_close_matches(name, self._named, n=1) if len(name) < 200 else []
+            hint = f"; did you mean '{close[0]}'?" if close else " (`nodeloom nodes` lists them)"
+            raise NodeTypeError(f"unknown node type {_quote(name)}{hint}")
         return found
 
     def __contains__(self, name: str) -> bool:
@@ -123,28 +128,44 @@ class Registry:
             raise
 
 
+def _entry_point_functions(obj: Any) -> list[Callable[..., Any]]:
+    """The functions an entry point offers: a module's named `@node` functions, one function, or a factory's."""
+    if isinstance(obj, types.ModuleType):
+        return [v for v in vars(obj).values() if inspect.isfunction(v) and getattr(getattr(v, "__nodeloom__", None), "name", None)]
+    if getattr(obj, "__nodeloom__", None) is not None:
+        return [obj]
+    if callable(obj):
+        return list(obj())
+    raise NodeTypeError(f"{obj!r} is not a module, a @node function or a callable returning them")
+
+
+def _quote(name: str, limit: int = 120) -> str:
+    return f"'{name}'" if len(name) <= limit else f"'{name[: limit - 3]}...'"
+
+
 def _import_py_type(name: str) -> NodeType:
     match = _PY_RE.match(name)
+    shown = _quote(name)
     if not match:
-        raise NodeTypeError(f"node type '{name}' must look like py:MODULE:FUNCTION")
+        raise NodeTypeError(f"node type {shown} must look like py:MODULE:FUNCTION")
     module_name, qualname = match.groups()
     try:
         target: Any = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        raise NodeTypeError(f"node type '{name}': module '{exc.name or module_name}' not found") from None
+        raise NodeTypeError(f"node type {shown}: module '{exc.name or module_name}' not found") from None
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - user module failed at import: report, don't crash
-        raise NodeTypeError(f"node type '{name}': importing '{module_name}' failed: {type(exc).__name__}: {exc}") from None
+        raise NodeTypeError(f"node type {shown}: importing '{module_name}' failed: {type(exc).__name__}: {exc}") from None
     for part in qualname.split("."):
         try:
             target = getattr(target, part)
-        except AttributeError:
-            raise NodeTypeError(f"node type '{name}': '{module_name}' has no '{qualname}'") from None
+        except Exception:  # noqa: BLE001 - AttributeError, or a module __getattr__ that raises anything
+            raise NodeTypeError(f"node type {shown}: '{module_name}' has no '{qualname}'") from None
     if not callable(target):
-        raise NodeTypeError(f"node type '{name}': '{qualname}' is not callable")
+        raise NodeTypeError(f"node type {shown}: '{qualname}' is not a function (it is {type(target).__name__})")
     try:
         return node_type_from_function(target, name, origin="py")
-    except (TypeError, ValueError) as exc:
-        raise NodeTypeError(f"node type '{name}': {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - whatever reading an odd callable raises, it is not a node type
+        raise NodeTypeError(f"node type {shown}: {str(exc).removeprefix(name + ': ')}") from None
 
 
 _default: Registry | None = None

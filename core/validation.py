@@ -10,7 +10,7 @@ import os
 from typing import Any
 
 from .errors import NodeTypeError, Problem
-from .file_format import PARAM_REF, LoadResult, load_file
+from .file_format import BAD_REF, PARAM_REF, LoadResult, gc_paused, load_file
 from .graph import cycles, topological_order
 from .model import Pipeline
 from .node_types import NodeType, PortSpec
@@ -22,13 +22,17 @@ def check_file(path: str | os.PathLike[str], registry: Registry | None = None) -
     """Load and validate a file; `problems` holds everything wrong (empty when the file is runnable)."""
     file = os.fspath(path)
     add_import_path(os.path.dirname(os.path.abspath(file)))
-    result = load_file(file)
-    if result.pipeline is not None:
-        result.problems.extend(validate(result.pipeline, registry, file=file))
+    with gc_paused():
+        result = load_file(file)
+        if result.pipeline is not None:
+            seen = {(p.node, p.field, p.message) for p in result.problems}
+            more = validate(result.pipeline, registry, file=file)
+            result.problems.extend(p for p in more if (p.node, p.field, p.message) not in seen)
     return result
 
 
 def validate(pipeline: Pipeline, registry: Registry | None = None, file: str | None = None) -> list[Problem]:
+    """Every semantic problem of a structurally loaded pipeline (types, ports, edges, params, cycles)."""
     registry = registry or default_registry()
     problems: list[Problem] = []
 
@@ -36,17 +40,25 @@ def validate(pipeline: Pipeline, registry: Registry | None = None, file: str | N
         problems.append(Problem(message, node, field, file))
 
     types: dict[str, NodeType] = {}
+    resolved: dict[str, NodeType | str] = {}  # type name -> its NodeType or why it failed (looked up once)
     for node in pipeline.nodes.values():
         if not node.type:
             continue
-        try:
-            types[node.id] = registry.get(node.type)
-        except NodeTypeError as exc:
-            add(str(exc), node.id, "type")
+        found = resolved.get(node.type)
+        if found is None:
+            try:
+                found = resolved[node.type] = registry.get(node.type)
+            except NodeTypeError as exc:
+                found = resolved[node.type] = str(exc)
+        if isinstance(found, str):
+            add(found, node.id, "type")
+        else:
+            types[node.id] = found
 
     fed: dict[tuple[str, str], int] = {}
+    get_type = types.get
     for edge in pipeline.edges:
-        src_type, dst_type = types.get(edge.src), types.get(edge.dst)
+        src_type, dst_type = get_type(edge.src), get_type(edge.dst)
         out_port = src_type.output(edge.src_port) if src_type else None
         in_port = dst_type.input(edge.dst_port) if dst_type else None
         if src_type and out_port is None:
@@ -56,14 +68,16 @@ def validate(pipeline: Pipeline, registry: Registry | None = None, file: str | N
         if in_port is None:
             continue
         key = (edge.dst, edge.dst_port)
-        fed[key] = fed.get(key, 0) + 1
-        if fed[key] == 2 and not in_port.many:
+        count = fed[key] = fed.get(key, 0) + 1
+        if count == 2 and not in_port.many:
             add(f"input '{edge.dst_port}' has more than one incoming edge (only 'many' inputs take several)", edge.dst, f"params.{edge.dst_port}")
-        if out_port is not None and not compatible(out_port.type, in_port.type):
+        if out_port is not None and out_port.type != in_port.type and not compatible(out_port.type, in_port.type):
             add(f"edge {edge}: output type '{out_port.type}' does not fit input type '{in_port.type}'", edge.dst, "edges")
 
+    required: dict[str, tuple[str, ...]] = {}
+    parameters = pipeline.parameters
     for node in pipeline.nodes.values():
-        node_type = types.get(node.id)
+        node_type = get_type(node.id)
         if node_type is None:
             continue
         for port_name, value in node.params.items():
@@ -74,12 +88,15 @@ def validate(pipeline: Pipeline, registry: Registry | None = None, file: str | N
             if (node.id, port_name) in fed:
                 add(f"param '{port_name}': the input is also fed by an edge; remove one", node.id, f"params.{port_name}")
                 continue
-            message = check_param_value(port, value, pipeline.parameters)
+            message = check_param_value(port, value, parameters)
             if message:
                 add(f"param '{port_name}': {message}", node.id, f"params.{port_name}")
-        for port in node_type.inputs:
-            if port.required and port.name not in node.params and (node.id, port.name) not in fed:
-                add(f"required input '{port.name}' has no edge and no param", node.id, f"params.{port.name}")
+        needed = required.get(node_type.name)
+        if needed is None:
+            needed = required[node_type.name] = tuple(p.name for p in node_type.inputs if p.required)
+        for name in needed:
+            if name not in node.params and (node.id, name) not in fed:
+                add(f"required input '{name}' has no edge and no param", node.id, f"params.{name}")
 
     if topological_order(pipeline) is None:
         for cycle in cycles(pipeline):
@@ -91,12 +108,24 @@ def check_param_value(port: PortSpec, value: Any, parameters: dict[str, Any]) ->
     """Why `value` does not fit `port` (after resolving a `$param`), or None when it does."""
     if isinstance(value, dict) and PARAM_REF in value:
         name = value[PARAM_REF]
+        if len(value) != 1 or not isinstance(name, str):
+            return BAD_REF
         if name not in parameters:
             return f"pipeline parameter '{name}' is not defined"
         value = parameters[name]
     if port.many:
-        return None if isinstance(value, list) else f"expected a list for a 'many' input, got {type(value).__name__}"
-    if value is None and port.has_default and port.default is None:
+        if not isinstance(value, list):
+            return f"expected a list for a 'many' input, got {_json_kind(value)}"
+        for index, item in enumerate(value):
+            message = _check_one(port, item)
+            if message:
+                return f"item {index}: {message}"
+        return None
+    return _check_one(port, value)
+
+
+def _check_one(port: PortSpec, value: Any) -> str | None:
+    if value is None and (port.nullable or (port.has_default and port.default is None)):
         return None
     if not json_value_fits(value, port.type):
         return f"expected {port.type}, got {_json_kind(value)}"

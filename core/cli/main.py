@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except MemoryError:
         error("out of memory")
+        return EXIT_INVALID
+    except Exception as exc:  # noqa: BLE001 - a bug must still end in one line and an exit code, not a traceback
+        if os.environ.get("NODELOOM_DEBUG"):
+            raise
+        error(f"internal error: {type(exc).__name__}: {exc} (set NODELOOM_DEBUG=1 for the traceback)")
         return EXIT_INVALID
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 
-from ..errors import Problem
+from ..errors import Problem, one_line
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -13,13 +13,21 @@ EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
 
+MAX_PRINTED_PROBLEMS = 1000
+
+
 def error(message: str) -> None:
-    print(f"nodeloom: {message}", file=sys.stderr)
+    """One line on stderr, whatever the message holds."""
+    print(f"nodeloom: {one_line(message)}", file=sys.stderr)
 
 
-def print_problems(problems: Iterable[Problem], file: str) -> None:
-    for p in problems:
+def print_problems(problems: Iterable[Problem], file: str, limit: int = MAX_PRINTED_PROBLEMS) -> None:
+    """One line per problem; past `limit`, one line saying how many more there are."""
+    problems = list(problems)
+    for p in problems[:limit]:
         print(p.format(file), file=sys.stderr)
+    if len(problems) > limit:
+        print(one_line(f"{file}: ... and {len(problems) - limit} more problems"), file=sys.stderr)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

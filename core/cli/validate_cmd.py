@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import one_line
 from ..validation import check_file
 from .output import EXIT_INVALID, EXIT_OK, print_problems
 
@@ -19,9 +20,9 @@ def run(args: argparse.Namespace) -> int:
     if result.problems:
         print_problems(result.problems, args.file)
         n = len(result.problems)
-        print(f"{args.file}: {n} problem{'s' if n != 1 else ''}")
+        print(one_line(f"{args.file}: {n} problem{'s' if n != 1 else ''}"))
         return EXIT_INVALID
     pipeline = result.pipeline
     assert pipeline is not None
-    print(f"{args.file}: ok ({len(pipeline.nodes)} nodes, {len(pipeline.edges)} edges)")
+    print(one_line(f"{args.file}: ok ({len(pipeline.nodes)} nodes, {len(pipeline.edges)} edges)"))
     return EXIT_OK

@@ -1,1 +1,25 @@
-"""Nodeloom."""
+"""The engine: run pipelines locally, in parallel, cached, with retries, timeouts, cancel and run history.
+
+Public names: `RunOptions`, `run_pipeline`, `RunResult`, `NodeResult`, `explain_cache`, `cached_inputs`,
+and the history reader `RunStore` with its records. See `scheduler.py` for the run semantics and
+`keys.py` for the cache rules.
+"""
+
+from .options import RunOptions
+from .results import NodeResult, RunResult
+from .run_store import LogRecord, MetricRecord, NodeRunRecord, RunRecord, RunStore
+from .runner import cached_inputs, explain_cache, run_pipeline
+
+__all__ = [
+    "LogRecord",
+    "MetricRecord",
+    "NodeResult",
+    "NodeRunRecord",
+    "RunOptions",
+    "RunRecord",
+    "RunResult",
+    "RunStore",
+    "cached_inputs",
+    "explain_cache",
+    "run_pipeline",
+]

@@ -1,0 +1,183 @@
+"""Canvas benchmark: open big pipelines and pan them, against a bare QGraphicsScene of as many rectangles.
+
+Pipelines: a generated 3,000-node one (math nodes, random DAG, saved with positions) and
+../shared/data/kedro-large (2,055 nodes, no positions: auto-layout runs as part of opening).
+Measured in one process: time to first paint (load + scene build + frame all + first viewport render),
+and one pan frame (scroll 40 px, render the whole viewport) at fit-all zoom and at 100 % zoom, median of
+15, for the canvas with NoIndex and with the BSP tree, and for the bare scene. Prints the ratios.
+Targets: open < 1 s, pan frame <= 16 ms.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_canvas.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from nodeloom.core.layout import layout  # noqa: E402
+from nodeloom.desktop.canvas import style  # noqa: E402
+from nodeloom.desktop.canvas.scene import NodeGraphScene  # noqa: E402
+from nodeloom.desktop.canvas.view import NodeGraphView  # noqa: E402
+from nodeloom.desktop.document import Document  # noqa: E402
+from PySide6.QtCore import QRectF  # noqa: E402
+from PySide6.QtGui import QPixmapCache  # noqa: E402
+from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+KEDRO = ROOT.parent / "shared" / "data" / "kedro-large"
+VIEW_SIZE = (1280, 800)
+PAN_FRAMES = 15
+
+
+def generated_pipeline(path: Path, n: int = 3000, seed: int = 7) -> None:
+    """A random DAG of math nodes, each fed by one or two recent nodes, saved with auto-layout positions."""
+    rng = random.Random(seed)
+    kinds = ["math.add", "math.multiply", "math.power"]
+    nodes, edges = [{"id": "n0", "type": "math.add", "params": {"a": 1, "b": 2}}], []
+    for i in range(1, n):
+        kind = rng.choice(kinds)
+        node: dict[str, object] = {"id": f"n{i}", "type": kind}
+        first, second = ("a", "b") if kind != "math.power" else ("base", "exponent")
+        edges.append({"from": f"n{rng.randint(max(0, i - 40), i - 1)}.result", "to": f"n{i}.{first}"})
+        if rng.random() < 0.5:
+            edges.append({"from": f"n{rng.randint(max(0, i - 200), i - 1)}.result", "to": f"n{i}.{second}"})
+        else:
+            node["params"] = {second: round(rng.random(), 3)}
+        nodes.append(node)
+    sizes = {n["id"]: style.node_size(2, 1) for n in nodes}
+    pos = layout(
+        [n["id"] for n in nodes], [(e["from"].split(".")[0], e["to"].split(".")[0]) for e in edges], sizes
+    )
+    ui = {"nodes": {k: {"x": x, "y": y} for k, (x, y) in pos.items()}}
+    doc = {
+        "format": "nodeloom.pipeline",
+        "version": 1,
+        "name": "generated-3000",
+        "nodes": nodes,
+        "edges": edges,
+        "ui": ui,
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def pan_frame_ms(view: QGraphicsView) -> float:
+    """Median time of: scroll 40 px, then render the whole viewport (what a pan frame costs at worst)."""
+    times = []
+    bar = view.horizontalScrollBar()
+    for i in range(PAN_FRAMES):
+        bar.setValue(bar.value() + (40 if i % 2 == 0 else -40))
+        start = time.perf_counter()
+        view.viewport().grab()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def at_100(view: QGraphicsView, centre: QRectF) -> None:
+    view.resetTransform()
+    view.centerOn(centre.center())
+
+
+def bench_canvas(path: Path, index: QGraphicsScene.ItemIndexMethod, auto_layout: bool) -> dict[str, float]:
+    start = time.perf_counter()
+    doc = Document.open(path)
+    scene = NodeGraphScene(doc)
+    scene.setItemIndexMethod(index)
+    if auto_layout:
+        scene.auto_layout()
+    view = NodeGraphView(scene)
+    view.resize(*VIEW_SIZE)
+    view.show()
+    view.frame_all()
+    view.viewport().grab()
+    opened = time.perf_counter() - start
+    fit = pan_frame_ms(view)
+    nodes_rect = scene.itemsBoundingRect()
+    at_100(view, nodes_rect)
+    full = pan_frame_ms(view)
+    result = {
+        "open_s": opened,
+        "pan_fit_ms": fit,
+        "pan_100_ms": full,
+        "zoom_fit": 0.0,
+        "items": len(scene.items()),
+    }
+    view.frame_all()
+    result["zoom_fit"] = view.zoom()
+    view.close()
+    view.deleteLater()
+    scene.deleteLater()
+    QApplication.processEvents()
+    return result
+
+
+def bench_bare(path: Path) -> dict[str, float]:
+    """As many QGraphicsRectItems at the canvas's node rectangles (positions from the opened document)."""
+    doc = Document.open(path)
+    pipeline = doc.pipeline
+    sizes = {n: style.node_size(2, 1) for n in pipeline.nodes}
+    positions = {n: pipeline.position(n) for n in pipeline.nodes}
+    if any(p is None for p in positions.values()):
+        positions = layout(pipeline.nodes, [(e.src, e.dst) for e in pipeline.edges], sizes)
+    start = time.perf_counter()
+    scene = QGraphicsScene()
+    for node_id, (x, y) in positions.items():
+        w, h = sizes[node_id]
+        scene.addRect(QRectF(x, y, w, h))
+    view = QGraphicsView(scene)
+    view.resize(*VIEW_SIZE)
+    view.show()
+    view.fitInView(scene.itemsBoundingRect())
+    view.viewport().grab()
+    opened = time.perf_counter() - start
+    fit = pan_frame_ms(view)
+    at_100(view, scene.itemsBoundingRect())
+    full = pan_frame_ms(view)
+    view.close()
+    return {"open_s": opened, "pan_fit_ms": fit, "pan_100_ms": full, "items": len(scene.items())}
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    QPixmapCache.setCacheLimit(256 * 1024)
+    sys.path.insert(0, str(KEDRO))
+    with tempfile.TemporaryDirectory() as tmp:
+        generated = Path(tmp) / "generated_3000.json"
+        generated_pipeline(generated)
+        cases = [("generated 3,000", generated, False)]
+        if (KEDRO / "kedro_large.json").exists():
+            cases.append(("kedro-large 2,055", KEDRO / "kedro_large.json", True))
+        for name, path, needs_layout in cases:
+            bare = bench_bare(path)
+            print(f"\n== {name} ({bare['items']} bare rects) ==")
+            print(f"{'':22}{'open s':>9}{'pan fit ms':>12}{'pan 100% ms':>13}{'items':>8}")
+            print(
+                f"{'bare QGraphicsScene':22}{bare['open_s']:9.3f}{bare['pan_fit_ms']:12.2f}{bare['pan_100_ms']:13.2f}{bare['items']:8}"
+            )
+            for label, index in (
+                ("canvas NoIndex", QGraphicsScene.ItemIndexMethod.NoIndex),
+                ("canvas BSP", QGraphicsScene.ItemIndexMethod.BspTreeIndex),
+            ):
+                r = bench_canvas(path, index, needs_layout)
+                print(
+                    f"{label:22}{r['open_s']:9.3f}{r['pan_fit_ms']:12.2f}{r['pan_100_ms']:13.2f}{r['items']:8}"
+                )
+                print(
+                    f"{'  ratio vs bare':22}{r['open_s'] / bare['open_s']:9.1f}x"
+                    f"{r['pan_fit_ms'] / bare['pan_fit_ms']:11.1f}x{r['pan_100_ms'] / bare['pan_100_ms']:12.1f}x"
+                    f"   (fit-all zoom {r['zoom_fit']:.3f}; targets: open < 1 s, pan <= 16 ms)"
+                )
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

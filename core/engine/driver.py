@@ -1,0 +1,95 @@
+"""The caller's side of a run: start it, deliver events in order, keep time, and build the result.
+
+`run_pipeline`'s thread drives the scheduler: it wakes every `POLL_S` (or when the run ends or is being
+cancelled), lets the scheduler enforce deadlines, retry delays and cancel (`Scheduler.tick`), and hands
+every queued event to the run store and to the listener, so the listener only ever runs on this thread,
+in order. Nodes themselves are scheduled by the workers as they finish (see `scheduler.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from ..events import Event, NodeStatus, RunFinished, RunStarted, RunStatus
+from .capture import install_thread_capture, uninstall_thread_capture
+from .results import RunResult
+from .run_writer import RunRecorder
+from .scheduler import Scheduler
+from .threads_backend import ThreadBackend
+
+log = logging.getLogger("nodeloom.engine")
+
+
+class Driver:
+    def __init__(
+        self, scheduler: Scheduler, on_event: Callable[[Event], None] | None, recorder: RunRecorder | None
+    ) -> None:
+        self.scheduler = scheduler
+        self._on_event = on_event
+        self._recorder = recorder
+        self._listener_failed = False
+
+    def deliver_pending(self) -> None:
+        events, recorder, on_event = self.scheduler.events, self._recorder, self._on_event
+        while events:
+            event = events.popleft()
+            if recorder is not None:
+                recorder.add(event)
+            if on_event is not None:
+                try:
+                    on_event(event)
+                except Exception:  # noqa: BLE001 - a broken listener must not break the run
+                    if not self._listener_failed:
+                        self._listener_failed = True
+                        log.exception("the run's event listener failed; further errors are not shown")
+
+    def run(self) -> RunResult:
+        s = self.scheduler
+        plan = s.plan
+        started = time.time()
+        event = RunStarted(
+            s.run_id,
+            started,
+            plan.pipeline.name,
+            tuple(plan.nodes),
+            s.options.backend,
+            s.workers,
+            plan.file,
+            dict(plan.parameters),
+        )
+        if self._recorder is not None:
+            self._recorder.start(event)
+        s.events.append(event)
+        threads = isinstance(s.backend, ThreadBackend)
+        if threads:
+            install_thread_capture()
+        try:
+            s.start()
+            self.deliver_pending()
+            while True:
+                s.wake.wait(s.wait_time())
+                s.wake.clear()
+                finished = s.tick()
+                self.deliver_pending()
+                if finished:
+                    break
+        finally:
+            s.shutdown()
+            if threads:
+                uninstall_thread_capture()
+        finished_at = time.time()
+        nodes = {nid: s.done[nid] for nid in plan.pipeline.nodes if nid in s.done}  # file order
+        if s.cancelling is not None:
+            status = RunStatus.CANCELLED
+        elif any(r.status is NodeStatus.FAILED for r in nodes.values()):
+            status = RunStatus.FAILED
+        else:
+            status = RunStatus.SUCCEEDED
+        result = RunResult(
+            s.run_id, status, finished_at - started, nodes, plan.pipeline.name, started, finished_at
+        )
+        s.events.append(RunFinished(s.run_id, finished_at, status, result.duration_s, result.counts))
+        self.deliver_pending()
+        return result

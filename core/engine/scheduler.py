@@ -1,0 +1,367 @@
+"""The run's state machine: nodes become ready as their inputs finish, run on a backend, and end.
+
+All state is guarded by one lock. A worker that finishes an attempt updates the state itself
+(`on_outcome`) and is handed the next ready node at once, so trivial nodes cost no thread switch.
+Every event is queued in the order the state changed; `driver.Driver` (the caller's thread) delivers
+them, so the listener sees RunStarted, per node NodeStarted (per attempt), its progress, metric and
+log events and one NodeFinished (also for cached, skipped and cancelled nodes, with `reason`), and
+RunFinished last. The driver also calls `tick` for timeouts, retry delays and cancel.
+
+Semantics: a node is ready when all its upstream nodes succeeded or came from the cache; a ready node
+whose Merkle key is in the cache is `cached` without running. A failed node (retries exhausted) makes
+its descendants `skipped`; independent branches go on. Disabled nodes and their descendants are
+`skipped`. A timed-out attempt fails at its deadline (its worker is abandoned or killed) and may be
+retried after `retry_delay_s`. On cancel nothing new starts, running attempts see `ctx.cancelled` and get
+`CANCEL_GRACE_S` to return before their workers are abandoned or killed; every unfinished node is
+`cancelled` (an attempt that returns after the cancel is cancelled too: it may have stopped early).
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from ..events import Event, NodeFinished, NodeLog, NodeStarted, NodeStatus
+from .cache import ResultCache, scope_of
+from .invoke import Outcome, Task
+from .keys import signatures, why_not_cached
+from .options import RunOptions
+from .plan import Plan
+from .process_backend import ProcessBackend, ProcessWorker
+from .results import NodeResult
+from .summaries import summarize_outputs
+from .threads_backend import AttemptFlag, ThreadBackend
+
+CANCEL_GRACE_S = 1.0
+POLL_S = 0.02  # how often the caller delivers events and looks at deadlines and the cancel event
+log = logging.getLogger("nodeloom.engine")
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+@dataclass(slots=True)
+class _Attempt:
+    node_id: str
+    attempt: int
+    worker: str
+    flag: AttemptFlag
+    started: float
+    deadline: float | None
+
+
+class Scheduler:
+    def __init__(
+        self,
+        plan: Plan,
+        options: RunOptions,
+        cancel: threading.Event,
+    ) -> None:
+        self.plan, self.options, self.cancel = plan, options, cancel
+        self.run_id = new_run_id()
+        self.workers = options.worker_count()
+        self.lock = threading.Lock()
+        self.events: deque[Event] = deque()
+        self.wake = threading.Event()
+        backend_class = ProcessBackend if options.backend == "processes" else ThreadBackend
+        self.backend: ThreadBackend | ProcessBackend = backend_class(self.workers, self)
+        self.cache = ResultCache() if options.use_cache else None
+        self.keys, self.sigs = signatures(plan, self.run_id) if self.cache is not None else ({}, {})
+        self.scope = scope_of(plan.pipeline.name, plan.file)
+        self.forced = plan.with_descendants(set(options.rerun))
+        self.done: dict[str, NodeResult] = {}
+        self.waiting = {nid: len(np.upstream) for nid, np in plan.nodes.items()}
+        self.attempts = dict.fromkeys(plan.nodes, 0)
+        self.first_start: dict[str, float] = {}
+        self.reasons: dict[str, str | None] = {}
+        self.ready: deque[str] = deque()
+        self.delayed: list[tuple[float, int, str]] = []
+        self.running: dict[int, _Attempt] = {}
+        self.cancelling: float | None = None  # the end of the cancel grace period
+        self._task_ids = 0
+
+    # -- events ------------------------------------------------------------------------------------
+    def post(self, event: Event) -> None:
+        """Queue a node's event (any thread)."""
+        self.events.append(event)
+
+    def _finish(self, nid: str, result: NodeResult) -> None:
+        self.done[nid] = result
+        self.events.append(
+            NodeFinished(
+                self.run_id,
+                result.finished or time.time(),
+                nid,
+                result.status,
+                result.duration_s,
+                result.attempts,
+                result.error,
+                result.reason,
+                summarize_outputs(result.outputs),
+            )
+        )
+        if len(self.done) == len(self.plan.nodes):
+            self.wake.set()
+
+    # -- the run (caller thread) --------------------------------------------------------------------
+    def start(self) -> None:
+        """Skip disabled nodes, take what the cache has, start the first nodes (caller thread)."""
+        with self.lock:
+            self._initial()
+            if isinstance(self.backend, ProcessBackend):
+                self.backend.prestart(min(self.workers, len(self.plan.nodes) - len(self.done)))
+            self._dispatch()
+
+    def shutdown(self) -> None:
+        with self.lock:
+            self.backend.shutdown()
+
+    def wait_time(self) -> float:
+        wait = POLL_S
+        now = time.time()
+        with self.lock:
+            for attempt in self.running.values():
+                if attempt.deadline is not None:
+                    wait = min(wait, attempt.deadline - now)
+            if self.delayed:
+                wait = min(wait, self.delayed[0][0] - now)
+        return max(wait, 0.0)
+
+    def tick(self) -> bool:
+        """Deadlines, retry delays and cancel (caller thread); True once every node is finished."""
+        with self.lock:
+            if len(self.done) < len(self.plan.nodes):
+                self._tick()
+            return len(self.done) == len(self.plan.nodes)
+
+    def _tick(self) -> None:
+        if self.cancel.is_set():
+            self._begin_cancel()
+        if self.cancelling is not None:
+            if not self.running or time.monotonic() >= self.cancelling:
+                self._cancel_rest()
+            return
+        now = time.time()
+        for task_id, attempt in list(self.running.items()):
+            if attempt.deadline is not None and now >= attempt.deadline:
+                del self.running[task_id]
+                attempt.flag.stopped = True
+                self.backend.abandon(attempt.worker)
+                timeout = self.plan.nodes[attempt.node_id].node.timeout_s
+                self._attempt_failed(attempt, f"timed out after {timeout:g} s")
+        while self.delayed and self.delayed[0][0] <= now:
+            self.ready.append(heapq.heappop(self.delayed)[2])
+        self._dispatch()
+        if not self.running and not self.ready and not self.delayed and len(self.done) < len(self.plan.nodes):
+            for nid in self.plan.nodes:  # never expected: fail rather than hang
+                if nid not in self.done:
+                    self._finish(
+                        nid,
+                        NodeResult(
+                            NodeStatus.FAILED, error="internal error: never became ready", finished=now
+                        ),
+                    )
+
+    def _initial(self) -> None:
+        for nid, node_plan in self.plan.nodes.items():
+            if node_plan.node.disabled and nid not in self.done:
+                self._finish(nid, NodeResult(NodeStatus.SKIPPED, finished=time.time(), reason="disabled"))
+                self._skip_descendants(nid, f"upstream '{nid}' is disabled")
+        for nid, node_plan in self.plan.nodes.items():
+            if not node_plan.upstream and nid not in self.done:  # sources; the rest follow as inputs finish
+                self._became_ready(nid)
+
+    # -- readiness, cache, dispatch (lock held) -----------------------------------------------------
+    def _became_ready(self, first: str) -> None:
+        work = [first]
+        while work:
+            nid = work.pop()
+            if not self._from_cache(nid):
+                self.ready.append(nid)
+                continue
+            for succ in reversed(self.plan.nodes[nid].downstream):
+                self.waiting[succ] -= 1
+                if self.waiting[succ] == 0 and succ not in self.done:
+                    work.append(succ)
+
+    def _from_cache(self, nid: str) -> bool:
+        if self.cache is None or not self.plan.nodes[nid].node.cache or nid in self.forced:
+            return False
+        begin = time.time()
+        entry = self.cache.load(self.keys[nid])
+        if entry is None:
+            return False
+        now = time.time()
+        reason = f"unchanged since run {entry.get('run_id', '?')}"
+        self._finish(
+            nid, NodeResult(NodeStatus.CACHED, 0, now - begin, None, entry["outputs"], begin, now, reason)
+        )
+        return True
+
+    def why_not_cached(self, nid: str) -> str:
+        return why_not_cached(
+            self.plan, nid, self.cache, self.keys, self.sigs, self.scope, self.forced, self.options.rerun
+        )
+
+    def _dispatch(self) -> None:
+        while self.ready and self.cancelling is None:
+            worker = self.backend.idle_worker()
+            if worker is None:
+                return
+            self._start(self.ready.popleft(), worker)
+
+    def _start(self, nid: str, worker: str) -> None:
+        node_plan = self.plan.nodes[nid]
+        kwargs = dict(node_plan.params)
+        done = self.done
+        for port, many, sources in node_plan.edge_inputs:
+            if many:
+                kwargs[port] = [done[src].outputs[src_port] for src, src_port in sources]
+            else:
+                src, src_port = sources[0]
+                kwargs[port] = done[src].outputs[src_port]
+        self.attempts[nid] += 1
+        attempt = self.attempts[nid]
+        if attempt == 1:
+            self.reasons[nid] = self.why_not_cached(nid)
+        node = node_plan.node
+        cache_key = self.keys[nid] if self.cache is not None and node.cache else None
+        self._task_ids += 1
+        root = str(self.cache.root) if self.cache is not None else None
+        task = Task(self._task_ids, self.run_id, nid, attempt, node_plan.node_type, kwargs, cache_key, root)
+        flag = AttemptFlag(self.cancel)
+        now = time.time()
+        self.first_start.setdefault(nid, now)
+        deadline = now + node.timeout_s if node.timeout_s else None
+        running = _Attempt(nid, attempt, worker, flag, now, deadline)
+        self.running[task.task_id] = running
+        self.events.append(NodeStarted(self.run_id, now, nid, attempt, worker))
+        problem = self.backend.submit(worker, task, flag)
+        if problem is not None:
+            del self.running[task.task_id]
+            self.backend.release(worker)
+            self._attempt_failed(running, problem)
+
+    # -- outcomes (worker or reader threads) --------------------------------------------------------
+    def on_outcome(self, worker: str, outcome: Outcome) -> bool:
+        """Record an attempt's end and hand out more work; False if the attempt was already given up."""
+        with self.lock:
+            attempt = self.running.pop(outcome.task_id, None)
+            if attempt is None:
+                return False
+            self.backend.release(worker)
+            if self.cancel.is_set():
+                self._begin_cancel()
+                self._cancelled(attempt.node_id, "run cancelled while it ran")
+            elif outcome.ok:
+                self._succeeded(attempt, outcome)
+            else:
+                self._attempt_failed(attempt, outcome.error or "failed")
+            self._dispatch()
+            return True
+
+    def on_died(self, proc: ProcessWorker, message: str) -> None:
+        with self.lock:
+            if not isinstance(self.backend, ProcessBackend):
+                return
+            found = self.backend.worker_died(proc)
+            attempt = self.running.pop(found[1], None) if found is not None else None
+            if found is None or attempt is None:
+                return
+            self.backend.release(found[0])
+            if self.cancel.is_set():
+                self._begin_cancel()
+                self._cancelled(attempt.node_id, "run cancelled while it ran")
+            else:
+                self._attempt_failed(attempt, message)
+            self._dispatch()
+
+    def _succeeded(self, attempt: _Attempt, outcome: Outcome) -> None:
+        nid = attempt.node_id
+        started = self.first_start[nid]
+        finished = max(outcome.finished, started)
+        self._remember(nid, "succeeded")
+        result = NodeResult(
+            NodeStatus.SUCCEEDED,
+            attempt.attempt,
+            finished - started,
+            None,
+            outcome.outputs or {},
+            started,
+            finished,
+            self.reasons.get(nid),
+        )
+        self._finish(nid, result)
+        for succ in self.plan.nodes[nid].downstream:
+            self.waiting[succ] -= 1
+            if self.waiting[succ] == 0 and succ not in self.done:
+                self._became_ready(succ)
+
+    def _attempt_failed(self, attempt: _Attempt, error: str) -> None:
+        nid = attempt.node_id
+        node = self.plan.nodes[nid].node
+        now = time.time()
+        if attempt.attempt <= node.retries:
+            delay = float(node.retry_delay_s or 0)
+            later = f"; retrying in {delay:g} s" if delay > 0 else "; retrying"
+            self.events.append(
+                NodeLog(self.run_id, now, nid, "warning", f"attempt {attempt.attempt} failed: {error}{later}")
+            )
+            if delay > 0:
+                heapq.heappush(self.delayed, (now + delay, self._task_ids, nid))
+            else:
+                self.ready.appendleft(nid)
+            return
+        self._remember(nid, "failed")
+        started = self.first_start.get(nid, now)
+        result = NodeResult(
+            NodeStatus.FAILED, attempt.attempt, now - started, error, {}, started, now, self.reasons.get(nid)
+        )
+        self._finish(nid, result)
+        self._skip_descendants(nid, f"upstream '{nid}' failed")
+
+    def _remember(self, nid: str, status: str) -> None:
+        if self.cache is not None and self.plan.nodes[nid].node.cache:
+            try:
+                self.cache.remember(self.scope, nid, self.keys[nid], self.sigs[nid], status)
+            except OSError as exc:
+                log.warning("cache index not written for %s: %s", nid, exc)
+
+    def _skip_descendants(self, nid: str, reason: str) -> None:
+        for desc in self.plan.descendants(nid):
+            if desc not in self.done:
+                self._finish(desc, NodeResult(NodeStatus.SKIPPED, finished=time.time(), reason=reason))
+
+    # -- cancel (lock held) ---------------------------------------------------------------------------
+    def _begin_cancel(self) -> None:
+        if self.cancelling is None:
+            self.cancelling = time.monotonic() + CANCEL_GRACE_S
+            self.backend.signal_cancel()
+            self.ready.clear()
+            self.delayed.clear()
+            self.wake.set()
+
+    def _cancel_rest(self) -> None:
+        for attempt in list(self.running.values()):
+            attempt.flag.stopped = True
+            self.backend.abandon(attempt.worker)
+            self._cancelled(attempt.node_id, "run cancelled while it ran")
+        self.running.clear()
+        for nid in self.plan.nodes:
+            if nid not in self.done:
+                self._cancelled(nid, "run cancelled before it started")
+
+    def _cancelled(self, nid: str, reason: str) -> None:
+        now = time.time()
+        started = self.first_start.get(nid)
+        duration = now - started if started is not None else 0.0
+        self._finish(
+            nid,
+            NodeResult(NodeStatus.CANCELLED, self.attempts[nid], duration, None, {}, started, now, reason),
+        )

@@ -1,0 +1,297 @@
+"""The canvas widget: zoom and pan, framing, keyboard, palette drops and the quick-add popup.
+
+Wheel zooms around the cursor; middle drag or space+drag pans; F frames the selection (or everything);
+Del/Backspace deletes the selection; Tab or a double-click on empty canvas opens quick add at the cursor;
+a palette drag (mime `application/x-nodeloom-node-type`, text = type name) adds the node where it is
+dropped. A wire dropped on empty canvas opens quick add listing only the types that fit and connects the
+new node in the same undo step. A minimap sits in the bottom-right corner.
+"""
+
+from __future__ import annotations
+
+from nodeloom.core.connections import accepting_inputs, providing_outputs
+from nodeloom.core.model import Edge
+from nodeloom.core.node_types import NodeType, PortSpec
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QCursor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView
+
+from . import style
+from .minimap import Minimap
+from .node_item import NodeItem
+from .port_item import OUTPUT
+from .quick_add import QuickAddPopup
+from .scene import NodeGraphScene
+from .wire_drag import WireEnd
+
+NODE_TYPE_MIME = "application/x-nodeloom-node-type"
+MIN_ZOOM, MAX_ZOOM = 0.03, 4.0
+
+
+class NodeGraphView(QGraphicsView):
+    zoom_changed = Signal(float)
+
+    def __init__(self, scene: NodeGraphScene) -> None:
+        super().__init__(scene)
+        self.graph_scene = scene
+        self.document = scene.document
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing
+            | QPainter.RenderHint.TextAntialiasing
+            | QPainter.RenderHint.SmoothPixmapTransform
+        )
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setOptimizationFlags(
+            QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing
+            | QGraphicsView.OptimizationFlag.DontSavePainterState
+        )
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self._pan_from: QPoint | None = None
+        self._space = False
+        self.quick_add = QuickAddPopup(self)
+        self.quick_add.chosen.connect(self._on_quick_add_chosen)
+        self._quick_add_at = QPointF()
+        self._quick_add_wire: WireEnd | None = None
+        self.minimap = Minimap(self, scene)
+        scene.wire_released.connect(self._on_wire_released)
+
+    # -- zoom and framing -------------------------------------------------------------------------
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float) -> None:
+        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        self.scale(factor / self.zoom(), factor / self.zoom())
+        self._zoomed()
+
+    def _zoomed(self) -> None:
+        self.graph_scene.set_far(self.zoom() < style.LOD_SIMPLE)
+        self.zoom_changed.emit(self.zoom())
+        self.minimap.update()
+
+    def setTransform(self, matrix: QTransform, combine: bool = False) -> None:  # noqa: N802 - Qt override
+        super().setTransform(matrix, combine)
+        self._zoomed()
+
+    def resetTransform(self) -> None:  # noqa: N802 - Qt override
+        super().resetTransform()
+        self._zoomed()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if not delta:
+            return
+        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * 1.0015**delta))
+        step = target / self.zoom()
+        self.scale(step, step)
+        self._zoomed()
+        event.accept()
+
+    def _frame(self, rect: QRectF) -> None:
+        if rect.isNull():
+            return
+        margin = max(40.0, 0.04 * max(rect.width(), rect.height()))
+        self.fitInView(rect.adjusted(-margin, -margin, margin, margin), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.5:
+            self.set_zoom(1.5)
+        self._zoomed()
+
+    def frame_all(self) -> None:
+        rect = QRectF()
+        for item in self.graph_scene.node_items() + self.graph_scene.backdrop_items():
+            rect = rect.united(item.sceneBoundingRect())
+        self._frame(rect)
+
+    def frame_selection(self) -> None:
+        rect = QRectF()
+        for item in self.graph_scene.selectedItems():
+            rect = rect.united(item.sceneBoundingRect())
+        if rect.isNull():
+            self.frame_all()
+        else:
+            self._frame(rect)
+
+    # -- keyboard ---------------------------------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Tab
+        ):
+            self.open_quick_add()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        key = event.key()
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.graph_scene.delete_selection()
+        elif key == Qt.Key.Key_F and not event.modifiers():
+            self.frame_selection()
+        elif key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+            self.setInteractive(False)
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self.setInteractive(True)
+        else:
+            super().keyReleaseEvent(event)
+
+    # -- mouse: middle-button pan, double-click quick add ------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.MiddleButton:
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._pan_from is not None:
+            pos = event.position().toPoint()
+            delta = pos - self._pan_from
+            self._pan_from = pos
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.MiddleButton and self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        scene_pos = self.mapToScene(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and self.graph_scene.node_at(scene_pos) is None:
+            self.open_quick_add(scene_pos)
+            return
+        super().mouseDoubleClickEvent(event)
+
+    # -- palette drops ----------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasFormat(NODE_TYPE_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasFormat(NODE_TYPE_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        mime = event.mimeData()
+        if not mime.hasFormat(NODE_TYPE_MIME):
+            event.ignore()
+            return
+        type_name = bytes(mime.data(NODE_TYPE_MIME).data()).decode("utf-8").strip() or mime.text().strip()
+        scene_pos = self.mapToScene(event.position().toPoint())
+        self.add_node_at(type_name, scene_pos)
+        event.acceptProposedAction()
+
+    def add_node_at(self, type_name: str, scene_pos: QPointF) -> str:
+        """Add a node with its header centred under `scene_pos` (snapped when grid snap is on); select it."""
+        x, y = scene_pos.x() - style.NODE_WIDTH / 2, scene_pos.y() - 14
+        if self.graph_scene.snap_to_grid:
+            x, y = round(x / style.GRID) * style.GRID, round(y / style.GRID) * style.GRID
+        node_id = self.document.add_node(type_name, (x, y))
+        self.graph_scene.select_nodes([node_id])
+        return node_id
+
+    # -- quick add --------------------------------------------------------------------------------
+    def open_quick_add(self, scene_pos: QPointF | None = None) -> None:
+        """Open the fuzzy-search popup of every node type at `scene_pos` (default: the cursor)."""
+        if scene_pos is None:
+            local = self.viewport().mapFromGlobal(QCursor.pos())
+            if not self.viewport().rect().contains(local):
+                local = self.viewport().rect().center()
+            scene_pos = self.mapToScene(local)
+        entries: list[tuple[NodeType, PortSpec | None]] = [(t, None) for t in self.document.registry.all()]
+        self._show_quick_add(entries, scene_pos, None, "Add node")
+
+    def _on_wire_released(self, fixed: WireEnd, scene_pos: QPointF) -> None:
+        registry = self.document.registry
+        if fixed.kind == OUTPUT:
+            entries = accepting_inputs(registry, fixed.port_type)
+            title = f"Add a node taking {fixed.node_id}.{fixed.port} ({fixed.port_type})"
+        else:
+            entries = providing_outputs(registry, fixed.port_type)
+            title = f"Add a node feeding {fixed.node_id}.{fixed.port} ({fixed.port_type})"
+        self._show_quick_add(list(entries), scene_pos, fixed, title)
+
+    def _show_quick_add(
+        self,
+        entries: list[tuple[NodeType, PortSpec | None]],
+        scene_pos: QPointF,
+        wire: WireEnd | None,
+        title: str,
+    ) -> None:
+        self._quick_add_at = scene_pos
+        self._quick_add_wire = wire
+        global_pos = self.viewport().mapToGlobal(self.mapFromScene(scene_pos))
+        self.quick_add.open(entries, global_pos, title)
+
+    def _on_quick_add_chosen(self, node_type: NodeType, port: PortSpec | None) -> None:
+        wire, pos = self._quick_add_wire, self._quick_add_at
+        self._quick_add_wire = None
+        if wire is None or port is None:
+            self.add_node_at(node_type.name, pos)
+            return
+        stack = self.document.undo_stack
+        stack.beginMacro(f"Add {node_type.title} and connect")
+        if wire.kind == OUTPUT:
+            row = node_type.inputs.index(port)
+            at = (pos.x() + 12, pos.y() - style.HEADER_HEIGHT - (row + 0.5) * style.ROW_HEIGHT)
+            node_id = self.document.add_node(node_type.name, at)
+            self.document.connect(Edge(wire.node_id, wire.port, node_id, port.name))
+        else:
+            row = node_type.outputs.index(port)
+            at = (
+                pos.x() - style.NODE_WIDTH - 12,
+                pos.y() - style.HEADER_HEIGHT - (row + 0.5) * style.ROW_HEIGHT,
+            )
+            node_id = self.document.add_node(node_type.name, at)
+            self.document.connect(Edge(node_id, port.name, wire.node_id, wire.port))
+        stack.endMacro()
+        self.graph_scene.select_nodes([node_id])
+
+    # -- layout of the overlay ------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.minimap.move(
+            self.width() - self.minimap.width() - 12, self.height() - self.minimap.height() - 12
+        )
+
+    def node_item_at(self, view_pos: QPoint) -> NodeItem | None:
+        return self.graph_scene.node_at(self.mapToScene(view_pos))

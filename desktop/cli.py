@@ -1,0 +1,73 @@
+"""The editor's commands for `nodeloom`: `edit [FILE]` (and no command) opens the editor; `render` draws a
+pipeline to an image offscreen.
+
+Both run without a display: with neither DISPLAY nor WAYLAND_DISPLAY set, Qt is told to use its
+offscreen platform (otherwise Qt aborts the process). Unreadable files give one-line errors on stderr
+and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from nodeloom.core.errors import PipelineError
+
+from .app import run_editor
+
+EXIT_INVALID = 2
+
+
+def _error(message: str) -> None:
+    print(f"nodeloom: {message}", file=sys.stderr)
+
+
+def _headless_if_needed(force: bool = False) -> None:
+    no_display = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+    if (force or no_display) and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def main(command: str, args: argparse.Namespace) -> int:
+    if command == "render":
+        return _render(args)
+    if command == "edit":
+        return _edit(args)
+    _error(f"unknown editor command '{command}'")
+    return EXIT_INVALID
+
+
+def _edit(args: argparse.Namespace) -> int:
+    _headless_if_needed()
+    file_arg = getattr(args, "file", None)
+    file = Path(file_arg) if file_arg else None
+    if file is not None and file.is_dir():
+        _error(f"{file}: is a directory, not a pipeline file")
+        return EXIT_INVALID
+    return run_editor(file, reopen_last=file is None)
+
+
+def _render(args: argparse.Namespace) -> int:
+    _headless_if_needed(force=True)
+    file, output = Path(args.file), Path(args.output)
+    if not file.is_file():
+        _error(f"{file}: no such file")
+        return EXIT_INVALID
+    try:
+        render = importlib.import_module("nodeloom.desktop.render")
+    except ImportError as exc:
+        _error(f"rendering is not available: {exc}")
+        return EXIT_INVALID
+    try:
+        render.render_pipeline_file(file, output, width=int(getattr(args, "width", 0) or 0))
+    except PipelineError as exc:
+        for problem in exc.problems:
+            print(problem.format(str(file)), file=sys.stderr)
+        return EXIT_INVALID
+    except (OSError, ValueError) as exc:
+        _error(f"{output}: {getattr(exc, 'strerror', None) or exc}")
+        return EXIT_INVALID
+    return 0

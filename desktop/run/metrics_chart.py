@@ -1,0 +1,159 @@
+"""The metrics chart: one line per (node, metric) series that nodes stream, live, with legend and hover.
+
+Following pyqtgraph's scrolling-plots pattern: a curve is created once per series and fed with
+`setData` from the GUI timer (views of the run state's NumPy buffers, no copies), with peak
+downsampling and clip-to-view so 100,000-point series stay cheap. Hidden charts skip redraws and
+catch up when shown. Comparing runs shows every source's series on one chart: the first run solid,
+the others dashed, each labelled with its run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from .run_state import RunState, SeriesKey
+
+CurveKey = tuple[int, str, str]  # (source index, node id, metric name)
+_DASHES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine]
+
+
+class MetricsChart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(background=None)
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setLabel("bottom", "step")
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.crosshair = pg.InfiniteLine(
+            angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DotLine)
+        )
+        self.crosshair.setVisible(False)
+        self.plot.addItem(self.crosshair, ignoreBounds=True)
+        self.hover_label = QLabel(" ")
+        self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log_y = QCheckBox("Log y")
+        self.log_y.toggled.connect(lambda on: self.plot.setLogMode(y=on))
+        fit = QPushButton("Fit")
+        fit.setToolTip("Zoom to show all points (wheel zooms, drag pans, right-drag stretches)")
+        fit.clicked.connect(lambda: self.plot.enableAutoRange())
+        top = QHBoxLayout()
+        top.addWidget(self.hover_label, 1)
+        top.addWidget(self.log_y)
+        top.addWidget(fit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+        self.empty_label = pg.TextItem(
+            "No metrics yet: nodes stream them with ctx.metric(name, value)", color="#888888"
+        )
+        self.plot.addItem(self.empty_label, ignoreBounds=True)
+        self.curves: dict[CurveKey, pg.PlotDataItem] = {}
+        self._sources: list[tuple[str, RunState]] = []
+        self._dirty: set[CurveKey] = set()
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+
+    # -- data -------------------------------------------------------------------------------------------
+    def show_state(self, state: RunState | None) -> None:
+        self.show_sources([("", state)] if state is not None else [])
+
+    def show_sources(self, sources: list[tuple[str, RunState]]) -> None:
+        """Show the series of one run, or of several to compare (labels name the runs)."""
+        for curve in self.curves.values():
+            self.plot.removeItem(curve)
+        self.curves.clear()
+        self.legend.clear()
+        self._sources = list(sources)
+        for index, (_label, state) in enumerate(self._sources):
+            for key in state.series:
+                self._curve((index, *key))
+        self._dirty = set(self.curves)
+        self._flush()
+        self.plot.enableAutoRange()
+
+    def series_changed(self, keys: set[SeriesKey], source: int = 0) -> None:
+        """New points arrived in these series of a source (the live run is source 0)."""
+        if not self._sources or source >= len(self._sources):
+            return
+        for key in keys:
+            self._curve((source, *key))
+            self._dirty.add((source, *key))
+        if self.isVisible():
+            self._flush()
+
+    def point_count(self, node_id: str | None = None, name: str | None = None, source: int = 0) -> int:
+        """Points the chart holds for matching series (every point, before any downsampling)."""
+        total = 0
+        for (src, node, metric), curve in self.curves.items():
+            if (
+                src == source
+                and node_id in (None, node)
+                and name in (None, metric)
+                and curve.xData is not None
+            ):
+                total += len(curve.xData)
+        return total
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._flush()
+
+    def _curve(self, key: CurveKey) -> pg.PlotDataItem:
+        curve = self.curves.get(key)
+        if curve is not None:
+            return curve
+        source, node_id, name = key
+        label = self._sources[source][0]
+        color = pg.intColor(self._color_index(node_id, name), hues=9, values=1, maxValue=230, minValue=150)
+        pen = pg.mkPen(color, width=1.6, style=_DASHES[source % len(_DASHES)])
+        title = f"{node_id} · {name}" + (f"  [{label}]" if label else "")
+        curve = self.plot.plot([], [], pen=pen, name=title)
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        self.curves[key] = curve
+        self.empty_label.setVisible(False)
+        return curve
+
+    def _color_index(self, node_id: str, name: str) -> int:
+        """Same series, same colour in every source, so a comparison pairs lines by colour."""
+        keys: list[tuple[str, str]] = []
+        for _src, node, metric in self.curves:
+            if (node, metric) not in keys:
+                keys.append((node, metric))
+        return keys.index((node_id, name)) if (node_id, name) in keys else len(keys)
+
+    def _flush(self) -> None:
+        for key in self._dirty:
+            source, node_id, name = key
+            buffer = self._sources[source][1].series.get((node_id, name))
+            if buffer is not None:
+                self.curves[key].setData(buffer.x, buffer.y)
+        self._dirty.clear()
+        self.empty_label.setVisible(not self.curves)
+
+    # -- hover --------------------------------------------------------------------------------------------
+    def _hover(self, pos: QPointF) -> None:
+        view = self.plot.getPlotItem().getViewBox()
+        if not self.curves or not view.sceneBoundingRect().contains(pos):
+            self.crosshair.setVisible(False)
+            return
+        x = view.mapSceneToView(pos).x()
+        self.crosshair.setPos(x)
+        self.crosshair.setVisible(True)
+        parts = []
+        for (source, node_id, name), _curve in list(self.curves.items())[:8]:
+            buffer = self._sources[source][1].series.get((node_id, name))
+            if buffer is None or len(buffer) == 0:
+                continue
+            xs = buffer.x
+            i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+                i -= 1
+            label = self._sources[source][0]
+            tag = f"{node_id}·{name}" + (f"[{label}]" if label else "")
+            parts.append(f"{tag} = {buffer.y[i]:.6g} @ {xs[i]:g}")
+        self.hover_label.setText("   ".join(parts) or " ")

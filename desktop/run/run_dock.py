@@ -1,0 +1,87 @@
+"""The Run dock: what the shown run is doing (overall progress, status line) and its charts in tabs.
+
+It shows one `RunState` at a time: the live run, or a past run opened from the history. The
+controller tells it when state changed (`update_from`); it never reads the engine or the document.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
+
+from .metrics_chart import MetricsChart
+from .resources_chart import ResourcesChart
+from .run_state import RunState, StateChange
+from .timeline_chart import TimelineChart
+
+
+class RunDock(QDockWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Run", parent)
+        self.setObjectName("run_dock")
+        self.title = QLabel("No run yet. Run the pipeline with F5.")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.progress.setMaximumWidth(320)
+        self.timeline = TimelineChart()
+        self.metrics = MetricsChart()
+        self.resources = ResourcesChart()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.timeline, "Timeline")
+        self.tabs.addTab(self.metrics, "Metrics")
+        self.tabs.addTab(self.resources, "Resources")
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.progress)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        self.setWidget(body)
+        self.state: RunState | None = None
+
+    def show_state(self, state: RunState | None, title: str | None = None) -> None:
+        self.state = state
+        self.timeline.show_state(state)
+        self.metrics.show_state(state)
+        self._update_header(title)
+
+    def compare(self, sources: list[tuple[str, RunState]]) -> None:
+        """Show the metrics of several runs on one chart (the timeline keeps the first)."""
+        self.state = sources[0][1] if sources else None
+        self.timeline.show_state(self.state)
+        self.metrics.show_sources(sources)
+        self.title.setText("Comparing " + " and ".join(label for label, _ in sources))
+        self.tabs.setCurrentWidget(self.metrics)
+
+    def update_from(self, change: StateChange) -> None:
+        """Apply a live change (called every bridge tick, also with an empty change: bars grow)."""
+        if self.state is None:
+            return
+        if change.series:
+            self.metrics.series_changed(change.series)
+        self.timeline.refresh()
+        self._update_header()
+
+    def _update_header(self, title: str | None = None) -> None:
+        state = self.state
+        if state is None:
+            self.progress.setValue(0)
+            self.progress.setFormat("")
+            self.title.setText(title or "No run yet. Run the pipeline with F5.")
+            return
+        done, total = state.done_count, len(state.nodes)
+        self.progress.setValue(int(round(state.fraction_done * 1000)))
+        self.progress.setFormat(f"{done}/{total} nodes  %p%")
+        running = [n for n, s in state.nodes.items() if s.status == "running"]
+        when = f"{state.elapsed():.1f} s"
+        if state.live:
+            now = ", ".join(running[:4]) + ("…" if len(running) > 4 else "")
+            text = f"Running {state.pipeline}  {when}" + (f"  —  {now}" if now else "")
+        else:
+            counts = ", ".join(f"{n} {s}" for s, n in sorted(state.counts().items()))
+            text = f"{state.pipeline}: {state.status} in {when}" + (f"  ({counts})" if counts else "")
+        self.title.setText(title or text)

@@ -1,0 +1,143 @@
+"""The timeline: a Gantt chart of node runs, one row per worker, growing live while nodes run.
+
+Each attempt of a node is one bar from its start to its end (seconds since the run started), coloured
+by how it ended; a running bar reaches "now" on every tick. Bars are one BarGraphItem (one draw for
+thousands of spans); node names are drawn on bars while there are few enough to read; hovering a bar
+tells its node, worker, attempt, times and status.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
+
+from .palette import status_color
+from .run_state import RunState, Span
+
+MAX_LABELS = 150
+BAR_HEIGHT = 0.7
+
+
+class TimelineChart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(background=None)
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=False, alpha=0.2)
+        self.plot.setLabel("bottom", "seconds since run start")
+        self.plot.getPlotItem().invertY(True)
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.hideButtons()
+        self.bars = pg.BarGraphItem(x0=[0.0], y0=[0.0], width=[0.0], height=[0.0])
+        self.bars.setVisible(False)  # pyqtgraph cannot take empty pen lists: hide instead
+        self.plot.addItem(self.bars)
+        self._labels: list[pg.TextItem] = []
+        self._rows: dict[str, int] = {}
+        self._spans: list[Span] = []
+        self._state: RunState | None = None
+        self._span_count = -1
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+
+    # -- data -------------------------------------------------------------------------------------------
+    def show_state(self, state: RunState | None) -> None:
+        self._state = state
+        self._span_count = -1
+        self.refresh()
+        self.plot.enableAutoRange()
+
+    @property
+    def bar_count(self) -> int:
+        return len(self._spans)
+
+    def refresh(self, now: float | None = None) -> None:
+        """Redraw the bars (cheap: a handful of arrays); running bars end at `now`."""
+        state = self._state
+        spans = list(state.spans) if state is not None else []
+        self._spans = spans
+        if state is None or not spans:
+            self.bars.setVisible(False)
+            self._set_rows([])
+            self._clear_labels()
+            return
+        workers = state.workers()
+        if list(self._rows) != workers:
+            self._set_rows(workers)
+        t_now = state.elapsed(now or time.time())
+        x0 = [s.start for s in spans]
+        widths = [max((s.end if s.end is not None else t_now) - s.start, 1e-4) for s in spans]
+        y0 = [self._rows[s.worker] - BAR_HEIGHT / 2 for s in spans]
+        brushes = [status_color(s.status) for s in spans]
+        pens = [pg.mkPen(status_color(s.status).darker(130)) for s in spans]
+        self.bars.setVisible(True)
+        self.bars.setOpts(
+            x0=x0, y0=y0, width=widths, height=[BAR_HEIGHT] * len(spans), brushes=brushes, pens=pens
+        )
+        self._update_labels(spans, x0, y0)
+        if state.live:
+            view = self.plot.getPlotItem().getViewBox()
+            if view.autoRangeEnabled()[0]:
+                self.plot.setXRange(0, max(t_now, 0.5) * 1.02, padding=0)
+
+    def _set_rows(self, workers: list[str]) -> None:
+        self._rows = {w: i for i, w in enumerate(workers)}
+        axis = self.plot.getAxis("left")
+        axis.setTicks([[(i, _short_worker(w)) for w, i in self._rows.items()]])
+        if workers:
+            self.plot.setYRange(-0.6, len(workers) - 0.4, padding=0)
+
+    def _update_labels(self, spans: list[Span], x0: list[float], y0: list[float]) -> None:
+        if len(spans) > MAX_LABELS:
+            self._clear_labels()
+            return
+        while len(self._labels) < len(spans):
+            label = pg.TextItem(color="#ffffff", anchor=(0, 0.5))
+            self.plot.addItem(label)
+            self._labels.append(label)
+        while len(self._labels) > len(spans):
+            self.plot.removeItem(self._labels.pop())
+        for label, span, x, y in zip(self._labels, spans, x0, y0, strict=True):
+            text = span.node_id if span.attempt <= 1 else f"{span.node_id} #{span.attempt}"
+            if label.textItem.toPlainText() != text:
+                label.setText(text)
+            label.setPos(x, y + BAR_HEIGHT / 2)
+
+    def _clear_labels(self) -> None:
+        for label in self._labels:
+            self.plot.removeItem(label)
+        self._labels.clear()
+
+    # -- hover --------------------------------------------------------------------------------------------
+    def span_at(self, x: float, y: float) -> Span | None:
+        state = self._state
+        now = state.elapsed() if state is not None else 0.0
+        for span in reversed(self._spans):
+            row = self._rows.get(span.worker)
+            end = span.end if span.end is not None else now
+            if row is not None and abs(y - row) <= BAR_HEIGHT / 2 and span.start <= x <= end:
+                return span
+        return None
+
+    def _hover(self, pos: QPointF) -> None:
+        point = self.plot.getPlotItem().getViewBox().mapSceneToView(pos)
+        span = self.span_at(point.x(), point.y())
+        if span is None:
+            QToolTip.hideText()
+            return
+        end = "running" if span.end is None else f"{span.end:.3f} s"
+        duration = "" if span.end is None else f"  ({span.end - span.start:.3f} s)"
+        QToolTip.showText(
+            QCursor.pos(),
+            f"{span.node_id}  attempt {span.attempt}\n{span.worker}\n{span.start:.3f} s → {end}{duration}\n{span.status}",
+            self.plot,
+        )
+
+
+def _short_worker(name: str) -> str:
+    return name if len(name) <= 18 else "…" + name[-17:]

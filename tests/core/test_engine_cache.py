@@ -1,0 +1,157 @@
+"""The Merkle result cache: hits, precise invalidation, reasons in words, cache opt-outs, cached inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from engine_helpers import pipeline
+from nodeloom.core.engine import RunOptions, cached_inputs, explain_cache, run_pipeline
+from nodeloom.core.events import NodeStatus
+
+N = "py:engine_nodes:"
+
+
+def lines(path: Path) -> int:
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def chain(tmp_path: Path) -> tuple[list[dict], list[tuple[str, str]], dict[str, Path]]:
+    counters = {name: tmp_path / name for name in ("a", "b", "c", "side")}
+    nodes = [
+        {
+            "id": "a",
+            "type": N + "number",
+            "params": {"value": {"$param": "v"}, "counter": str(counters["a"])},
+        },
+        {"id": "b", "type": N + "add", "params": {"b": 1, "counter": str(counters["b"])}},
+        {"id": "c", "type": N + "double", "params": {"counter": str(counters["c"])}},
+        {"id": "side", "type": N + "number", "params": {"value": 9, "counter": str(counters["side"])}},
+    ]
+    return nodes, [("a.result", "b.a"), ("b.result", "c.x")], counters
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_second_run_is_cached_and_outputs_are_real_values(backend: str, tmp_path: Path) -> None:
+    nodes, edges, counters = chain(tmp_path)
+    p = pipeline(nodes, edges, {"v": 1})
+    first = run_pipeline(p, RunOptions(backend=backend))
+    second = run_pipeline(p, RunOptions(backend=backend))
+    assert all(r.status is NodeStatus.SUCCEEDED for r in first.nodes.values())
+    assert all(r.status is NodeStatus.CACHED for r in second.nodes.values())
+    assert second.nodes["c"].outputs == {"result": 4}
+    assert second.nodes["c"].reason == f"unchanged since run {first.run_id}"
+    assert [lines(c) for c in counters.values()] == [1, 1, 1, 1]
+    assert explain_cache(p) == {"a": None, "b": None, "c": None, "side": None}
+
+
+def test_param_change_reruns_only_it_and_downstream(tmp_path: Path) -> None:
+    nodes, edges, counters = chain(tmp_path)
+    p = pipeline(nodes, edges, {"v": 1})
+    run_pipeline(p)
+    p.set_param("b", "b", 5)
+    assert explain_cache(p) == {
+        "a": None,
+        "b": "param 'b' changed",
+        "c": "input from 'b' changed",
+        "side": None,
+    }
+    result = run_pipeline(p)
+    assert {k: str(r.status) for k, r in result.nodes.items()} == {
+        "a": "cached",
+        "b": "succeeded",
+        "c": "succeeded",
+        "side": "cached",
+    }
+    assert result.nodes["c"].outputs["result"] == 12
+    assert [lines(c) for c in counters.values()] == [1, 2, 2, 1]
+
+
+def test_pipeline_parameter_override_is_explained(tmp_path: Path) -> None:
+    nodes, edges, _ = chain(tmp_path)
+    p = pipeline(nodes, edges, {"v": 1})
+    run_pipeline(p)
+    reasons = explain_cache(p, RunOptions(overrides={"v": 2}))
+    assert reasons["a"] == "param 'value' changed"
+    assert reasons["side"] is None
+
+
+def test_after_a_failure_only_the_failed_node_and_dependants_rerun(tmp_path: Path) -> None:
+    flaky_counter = tmp_path / "flaky"
+    nodes = [
+        {"id": "a", "type": N + "number", "params": {"value": 2, "counter": str(tmp_path / "a")}},
+        {"id": "f", "type": N + "flaky", "params": {"counter": str(flaky_counter), "fail_times": 1}},
+        {"id": "g", "type": N + "add", "params": {"counter": str(tmp_path / "g")}},
+    ]
+    p = pipeline(nodes, [("a.result", "f.x"), ("f.result", "g.a")])
+    first = run_pipeline(p)
+    assert (first.nodes["f"].status, first.nodes["g"].status) == (NodeStatus.FAILED, NodeStatus.SKIPPED)
+    assert explain_cache(p) == {"a": None, "f": "failed last time", "g": "never run"}
+    second = run_pipeline(p)
+    assert {k: str(r.status) for k, r in second.nodes.items()} == {
+        "a": "cached",
+        "f": "succeeded",
+        "g": "succeeded",
+    }
+    assert lines(tmp_path / "a") == 1
+
+
+def test_cache_false_node_and_its_dependants_always_rerun(tmp_path: Path) -> None:
+    nodes, edges, counters = chain(tmp_path)
+    nodes[1]["cache"] = False
+    p = pipeline(nodes, edges, {"v": 1})
+    run_pipeline(p)
+    reasons = explain_cache(p)
+    assert reasons["b"] == "cache: false on this node"
+    assert reasons["c"].startswith("input from 'b' changed")
+    result = run_pipeline(p)
+    assert {k: str(r.status) for k, r in result.nodes.items()} == {
+        "a": "cached",
+        "b": "succeeded",
+        "c": "succeeded",
+        "side": "cached",
+    }
+    assert [lines(c) for c in counters.values()] == [1, 2, 2, 1]
+
+
+def test_no_cache_run_neither_reads_nor_writes(tmp_path: Path) -> None:
+    nodes, edges, counters = chain(tmp_path)
+    p = pipeline(nodes, edges, {"v": 1})
+    run_pipeline(p, RunOptions(use_cache=False))
+    assert explain_cache(p)["a"] == "never run"
+    assert explain_cache(p, RunOptions(use_cache=False))["a"] == "cache disabled for this run"
+    run_pipeline(p, RunOptions(use_cache=False))
+    assert lines(counters["a"]) == 2
+
+
+def test_rerun_forces_a_node_and_its_descendants(tmp_path: Path) -> None:
+    nodes, edges, counters = chain(tmp_path)
+    p = pipeline(nodes, edges, {"v": 1})
+    run_pipeline(p)
+    result = run_pipeline(p, RunOptions(rerun=["b"]))
+    assert {k: str(r.status) for k, r in result.nodes.items()} == {
+        "a": "cached",
+        "b": "succeeded",
+        "c": "succeeded",
+        "side": "cached",
+    }
+    assert result.nodes["b"].reason == "re-run requested"
+    assert result.nodes["c"].reason == "re-run requested upstream"
+
+
+def test_cached_inputs_for_debugging_one_node(tmp_path: Path) -> None:
+    nodes, edges, _ = chain(tmp_path)
+    p = pipeline(nodes, edges, {"v": 3})
+    assert cached_inputs(p, "c") is None
+    run_pipeline(p)
+    inputs = cached_inputs(p, "c")
+    assert inputs == {"counter": str(tmp_path / "c"), "x": 4}
+    assert cached_inputs(p, "a") == {"value": 3, "counter": str(tmp_path / "a")}
+
+
+def test_renaming_a_node_keeps_its_cache(tmp_path: Path) -> None:
+    nodes, edges, counters = chain(tmp_path)
+    run_pipeline(pipeline(nodes, edges, {"v": 1}))
+    nodes[3]["id"] = "renamed"
+    result = run_pipeline(pipeline(nodes, edges, {"v": 1}))
+    assert result.nodes["renamed"].status is NodeStatus.CACHED
