@@ -11,23 +11,22 @@ before checking; newer versions are refused.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from .atomic import atomic_write_text
 from .errors import PipelineError, Problem
+from .file_text import gc_paused, parse_text, read_text
 from .model import NODE_ID_RE, NODE_OPTIONS, Edge, Node, Pipeline
 
 FORMAT_NAME = "nodeloom.pipeline"
 FORMAT_VERSION = 1
-MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_PROBLEMS = 1000  # structural problems collected before loading gives up on a hopeless file
 TOP_KEYS = ("format", "version", "name", "description", "parameters", "nodes", "edges", "ui")
 NODE_KEYS = ("id", "type", "label", "params", "retries", "retry_delay_s", "timeout_s", "cache", "disabled")
@@ -45,97 +44,6 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 class LoadResult:
     pipeline: Pipeline | None
     problems: list[Problem] = field(default_factory=list)
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        seen: set[str] = set()
-        for k, _ in pairs:
-            if k in seen:
-                raise _DuplicateKey(k)
-            seen.add(k)
-    return d
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-
-
-def parse_text(text: str) -> Any:
-    """JSON with the strictness a pipeline needs: no NaN/Infinity, no duplicate keys. Raises ValueError."""
-    try:
-        return _DECODER.decode(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    except _DuplicateKey as exc:
-        raise ValueError(f"invalid JSON: duplicate key '{exc}'") from None
-    except RecursionError:
-        raise ValueError("invalid JSON: nested too deeply") from None
-    except ValueError as exc:  # NaN/Infinity, integers too long to convert
-        text = str(exc)
-        if "integer string conversion" in text:
-            text = "a number has too many digits"
-        raise ValueError(f"invalid JSON: {text.splitlines()[0] if text else type(exc).__name__}") from None
-
-
-def read_text(path: str | os.PathLike[str]) -> str:
-    """The file's text; raises ValueError with a one-line reason (missing, too large, not UTF-8)."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise ValueError(f"file is too large ({size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MiB)")
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise ValueError("no such file") from None
-    except IsADirectoryError:
-        raise ValueError("is a directory, not a pipeline file") from None
-    except OSError as exc:
-        raise ValueError(f"cannot read: {exc.strerror or exc}") from None
-    if not data.strip():
-        raise ValueError("file is empty")
-    for bom, encoding in _OTHER_BOMS:
-        if data.startswith(bom):
-            raise ValueError(f"the file is {encoding}; a pipeline file must be UTF-8")
-    if b"\x00" in data:
-        raise ValueError("not a text file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (bad byte at offset {exc.start})") from None
-
-
-_OTHER_BOMS = (
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
-)
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building a large, acyclic structure.
-
-    Parsing a 10,000-node file allocates hundreds of thousands of containers, each allocation counting
-    towards a collection that can find nothing to free (JSON data has no cycles); pausing it makes
-    loading about a third faster. Nesting is fine: only the outermost pause turns it back on.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_file(path: str | os.PathLike[str]) -> LoadResult:
@@ -182,11 +90,15 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
     while version < FORMAT_VERSION:
         step = MIGRATIONS.get(version)
         if step is None:
-            raise ValueError(f"format version {version} is not supported (this Nodeloom reads {FORMAT_VERSION})")
+            raise ValueError(
+                f"format version {version} is not supported (this Nodeloom reads {FORMAT_VERSION})"
+            )
         try:
             doc = step(doc)
         except Exception as exc:  # noqa: BLE001 - an old file too broken to upgrade is a bad file, not a crash
-            raise ValueError(f"cannot upgrade from format version {version}: {type(exc).__name__}: {exc}") from None
+            raise ValueError(
+                f"cannot upgrade from format version {version}: {type(exc).__name__}: {exc}"
+            ) from None
         if not isinstance(doc, dict):
             raise ValueError(f"cannot upgrade from format version {version}: the upgrade gave no document")
         version = doc["version"] = version + 1
@@ -202,7 +114,9 @@ def from_document(doc: Any) -> LoadResult:
     if doc.get("format") != FORMAT_NAME:
         found = doc.get("format")
         what = "is missing" if found is None else f"is {_short(found)}"
-        return LoadResult(None, [Problem(f"not a Nodeloom pipeline: 'format' {what} (expected '{FORMAT_NAME}')")])
+        return LoadResult(
+            None, [Problem(f"not a Nodeloom pipeline: 'format' {what} (expected '{FORMAT_NAME}')")]
+        )
     if "version" not in doc:
         return LoadResult(None, [Problem("'version' is missing")])
     try:
@@ -247,7 +161,13 @@ def from_document(doc: Any) -> LoadResult:
         if built is None:
             continue
         if built.id in nodes:
-            add(Problem(f"duplicate node id (nodes[{index}]; first at nodes[{first_index[built.id]}])", built.id, "id"))
+            add(
+                Problem(
+                    f"duplicate node id (nodes[{index}]; first at nodes[{first_index[built.id]}])",
+                    built.id,
+                    "id",
+                )
+            )
             continue
         nodes[built.id] = built
         first_index[built.id] = index
@@ -255,8 +175,11 @@ def from_document(doc: Any) -> LoadResult:
     if not isinstance(raw_edges, list):
         add(Problem(f"'edges' must be a list, got {_describe(raw_edges)}", field="edges"))
         raw_edges = []
-    seen: set[tuple[str, str]] = set()
     edges = pipeline.edges
+    canonical = {nid: nid for nid in nodes}
+    # duplicate edges share their target: remember each target's first source, and pairs only for fan-in
+    first_source: dict[str, str] = {}
+    fan_in: set[tuple[str, str]] = set()
     for index, raw in enumerate(raw_edges):
         # fast path for a clean edge; anything unusual takes the slow path that names the fault
         if type(raw) is dict and len(raw) == 2:
@@ -264,20 +187,32 @@ def from_document(doc: Any) -> LoadResult:
             if type(source) is str and type(target) is str:
                 src, _, src_port = source.partition(".")
                 dst, _, dst_port = target.partition(".")  # ids have no dots: a node found means a clean split
-                clean = src in nodes and dst in nodes and src_port.isidentifier() and dst_port.isidentifier()
-                if clean and (source, target) not in seen:
-                    seen.add((source, target))
-                    edges.append(Edge(src, src_port, dst, dst_port))
-                    continue
+                # the node's own id string and interned port names: later lookups compare pointers, not text
+                src, dst = canonical.get(src), canonical.get(dst)
+                if src and dst and src_port.isidentifier() and dst_port.isidentifier():
+                    first = first_source.get(target)
+                    if first is None:
+                        first_source[target] = source
+                        edges.append(Edge(src, intern(src_port), dst, intern(dst_port)))
+                        continue
+                    if first != source and (source, target) not in fan_in:
+                        fan_in.add((source, target))
+                        edges.append(Edge(src, intern(src_port), dst, intern(dst_port)))
+                        continue
         if len(problems) >= MAX_PROBLEMS:
             return _gave_up(pipeline, problems)
         edge = _edge(raw, index, nodes, add)
         if edge is None:
             continue
-        if (edge.source, edge.target) in seen:
+        source, target = edge.source, edge.target
+        first = first_source.get(target)
+        if first is not None and (first == source or (source, target) in fan_in):
             add(Problem(f"edge {edge} appears twice", edge.dst, "edges"))
             continue
-        seen.add((edge.source, edge.target))
+        if first is None:
+            first_source[target] = source
+        else:
+            fan_in.add((source, target))
         edges.append(edge)
     return LoadResult(pipeline, problems)
 
@@ -298,7 +233,12 @@ def _node(raw: Any, index: int, add: Callable[[Problem], None]) -> Node | None:
             what = "missing" if node_id is None else "not a string: " + _describe(node_id)
             add(Problem(f"nodes[{index}]: 'id' is {what}", field="id"))
         else:
-            add(Problem(f"nodes[{index}]: invalid node id {_short(node_id)} (letters, digits, _ and -, starting with a letter or _, at most 64)", field="id"))
+            add(
+                Problem(
+                    f"nodes[{index}]: invalid node id {_short(node_id)} (letters, digits, _ and -, starting with a letter or _, at most 64)",
+                    field="id",
+                )
+            )
         return None
     if not raw.keys() <= _NODE_KEY_SET:
         for key in [k for k in raw if k not in _NODE_KEY_SET]:
@@ -317,7 +257,11 @@ def _node(raw: Any, index: int, add: Callable[[Problem], None]) -> Node | None:
             add(Problem(f"'params' must be an object, got {_describe(params)}", node_id, "params"))
             params = {}
         for port, value in params.items():
-            if type(value) is dict and PARAM_REF in value and (len(value) != 1 or type(value[PARAM_REF]) is not str):
+            if (
+                type(value) is dict
+                and PARAM_REF in value
+                and (len(value) != 1 or type(value[PARAM_REF]) is not str)
+            ):
                 add(Problem(f"param '{port}': {BAD_REF}", node_id, f"params.{port}"))
     label = raw.get("label", _NO_PARAMS)
     if label is _NO_PARAMS:
@@ -349,11 +293,19 @@ _ID_MATCH = NODE_ID_RE.match
 def _option_error(key: str, value: Any) -> str | None:
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if key == "retries":
-        return None if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000 else "must be an integer from 0 to 1000"
+        return (
+            None
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000
+            else "must be an integer from 0 to 1000"
+        )
     if key == "retry_delay_s":
         return None if is_number and 0 <= value <= 86400 else "must be a number of seconds from 0 to 86400"
     if key == "timeout_s":
-        return None if value is None or (is_number and 0 < value <= 31_536_000) else "must be a positive number of seconds or null"
+        return (
+            None
+            if value is None or (is_number and 0 < value <= 31_536_000)
+            else "must be a positive number of seconds or null"
+        )
     return None if isinstance(value, bool) else "must be true or false"
 
 
@@ -363,13 +315,20 @@ def _edge(raw: Any, index: int, nodes: dict[str, Node], add: Callable[[Problem],
         add(Problem(f"{where} must be an object with 'from' and 'to', got {_describe(raw)}", field="edges"))
         return None
     if not raw.keys() <= _EDGE_KEY_SET:
-        add(Problem(f"{where}: unknown key '{_clip(next(k for k in raw if k not in _EDGE_KEY_SET))}'", field="edges"))
+        add(
+            Problem(
+                f"{where}: unknown key '{_clip(next(k for k in raw if k not in _EDGE_KEY_SET))}'",
+                field="edges",
+            )
+        )
         return None
     ends = []
     for key in ("from", "to"):
         ref = raw.get(key)
         if not isinstance(ref, str):
-            add(Problem(f"{where}: '{key}' must be a string 'NODE.PORT', got {_describe(ref)}", field="edges"))
+            add(
+                Problem(f"{where}: '{key}' must be a string 'NODE.PORT', got {_describe(ref)}", field="edges")
+            )
             return None
         node_id, dot, port = ref.partition(".")
         if not dot or not node_id or not port.isidentifier():
@@ -380,7 +339,13 @@ def _edge(raw: Any, index: int, nodes: dict[str, Node], add: Callable[[Problem],
     for missing, other in ((src, dst), (dst, src)):
         if missing not in nodes:
             anchor = other if other in nodes else None
-            add(Problem(f"edge {_clip(f'{src}.{src_port} -> {dst}.{dst_port}')}: no node '{_clip(missing)}'", anchor, "edges"))
+            add(
+                Problem(
+                    f"edge {_clip(f'{src}.{src_port} -> {dst}.{dst_port}')}: no node '{_clip(missing)}'",
+                    anchor,
+                    "edges",
+                )
+            )
             return None
     return Edge(src, src_port, dst, dst_port)
 

@@ -12,7 +12,7 @@ import copy
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 NODE_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 
@@ -43,14 +43,29 @@ class Node:
         return self.label or self.id
 
     def clone(self, **changes: Any) -> Node:
-        return replace(self, params=copy.deepcopy(self.params), **changes)
+        """An independent copy: mutable param values are deep-copied, scalars shared (fast at 10,000 nodes)."""
+        params = {k: copy.deepcopy(v) if isinstance(v, dict | list) else v for k, v in self.params.items()}
+        if changes:
+            return replace(self, params=params, **changes)
+        return Node(
+            self.id,
+            self.type,
+            params,
+            self.label,
+            self.retries,
+            self.retry_delay_s,
+            self.timeout_s,
+            self.cache,
+            self.disabled,
+        )
 
 
 NODE_FIELDS = tuple(f.name for f in fields(Node))
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Edge:
+class Edge(NamedTuple):
+    """One wire, output `src.src_port` to input `dst.dst_port`; a tuple, so cheap to build at 10,000 edges."""
+
     src: str
     src_port: str
     dst: str
@@ -149,6 +164,9 @@ class Pipeline:
         stem = stem[:56]
         if stem not in self.nodes:
             return stem
+        stem = (
+            re.sub(r"_\d+$", "", stem) or stem
+        )  # a copy of "evaluate_2" is "evaluate_3", not "evaluate_2_2"
         i = 2
         while f"{stem}_{i}" in self.nodes:
             i += 1

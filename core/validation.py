@@ -7,6 +7,7 @@ these checks. Nothing here calls a node function; resolving `py:` types imports 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from .errors import NodeTypeError, Problem
@@ -14,7 +15,7 @@ from .file_format import BAD_REF, PARAM_REF, LoadResult, gc_paused, load_file
 from .graph import cycles, topological_order
 from .model import Pipeline
 from .node_types import NodeType, PortSpec
-from .port_types import compatible, json_value_fits
+from .port_types import JSON_TYPES, compatible, json_value_fits
 from .registry import Registry, add_import_path, default_registry
 
 
@@ -33,14 +34,27 @@ def check_file(path: str | os.PathLike[str], registry: Registry | None = None) -
 
 def validate(pipeline: Pipeline, registry: Registry | None = None, file: str | None = None) -> list[Problem]:
     """Every semantic problem of a structurally loaded pipeline (types, ports, edges, params, cycles)."""
-    registry = registry or default_registry()
     problems: list[Problem] = []
 
     def add(message: str, node: str | None = None, field: str | None = None) -> None:
         problems.append(Problem(message, node, field, file))
 
+    types = _resolve_types(pipeline, registry or default_registry(), add)
+    fed = _check_edges(pipeline, types, add)
+    _check_params(pipeline, types, fed, add)
+    if topological_order(pipeline) is None:
+        for cycle in cycles(pipeline):
+            add("cycle: " + " -> ".join([*cycle, cycle[0]]), cycle[0], "edges")
+    return problems
+
+
+_Add = Callable[..., None]
+
+
+def _resolve_types(pipeline: Pipeline, registry: Registry, add: _Add) -> dict[str, NodeType]:
+    """Node id -> its NodeType, for the nodes whose type resolves (each type name is looked up once)."""
     types: dict[str, NodeType] = {}
-    resolved: dict[str, NodeType | str] = {}  # type name -> its NodeType or why it failed (looked up once)
+    resolved: dict[str, NodeType | str] = {}  # type name -> its NodeType or why it failed
     for node in pipeline.nodes.values():
         if not node.type:
             continue
@@ -54,59 +68,67 @@ def validate(pipeline: Pipeline, registry: Registry | None = None, file: str | N
             add(found, node.id, "type")
         else:
             types[node.id] = found
+    return types
 
-    fed: dict[tuple[str, str], int] = {}
+
+def _check_edges(pipeline: Pipeline, types: dict[str, NodeType], add: _Add) -> dict[str, dict[str, int]]:
+    """Check every edge's ports and port types; returns node id -> {input port: number of edges into it}."""
+    fed: dict[str, dict[str, int]] = {}
     get_type = types.get
     for edge in pipeline.edges:
         src_type, dst_type = get_type(edge.src), get_type(edge.dst)
-        out_port = src_type.output(edge.src_port) if src_type else None
-        in_port = dst_type.input(edge.dst_port) if dst_type else None
-        if src_type and out_port is None:
+        out_port = src_type.output(edge.src_port) if src_type is not None else None
+        if src_type is not None and out_port is None:
             add(f"edge {edge}: '{edge.src}' ({src_type.name}) has no output '{edge.src_port}'{_ports_hint(src_type.outputs)}", edge.src, "edges")
-        if dst_type and in_port is None:
-            add(f"edge {edge}: '{edge.dst}' ({dst_type.name}) has no input '{edge.dst_port}'{_ports_hint(dst_type.inputs)}", edge.dst, "edges")
-        if in_port is None:
+        if dst_type is None:
             continue
-        key = (edge.dst, edge.dst_port)
-        count = fed[key] = fed.get(key, 0) + 1
+        in_port = dst_type.input(edge.dst_port)
+        if in_port is None:
+            add(f"edge {edge}: '{edge.dst}' ({dst_type.name}) has no input '{edge.dst_port}'{_ports_hint(dst_type.inputs)}", edge.dst, "edges")
+            continue
+        ports = fed.get(edge.dst)
+        if ports is None:
+            ports = fed[edge.dst] = {}
+        count = ports[edge.dst_port] = ports.get(edge.dst_port, 0) + 1
         if count == 2 and not in_port.many:
             add(f"input '{edge.dst_port}' has more than one incoming edge (only 'many' inputs take several)", edge.dst, f"params.{edge.dst_port}")
         if out_port is not None and out_port.type != in_port.type and not compatible(out_port.type, in_port.type):
             add(f"edge {edge}: output type '{out_port.type}' does not fit input type '{in_port.type}'", edge.dst, "edges")
+    return fed
 
+
+def _check_params(pipeline: Pipeline, types: dict[str, NodeType], fed: dict[str, dict[str, int]], add: _Add) -> None:
+    """Params name real, unfed inputs with fitting values; every required input has a param or an edge."""
     required: dict[str, tuple[str, ...]] = {}
     parameters = pipeline.parameters
+    nothing: dict[str, int] = {}
     for node in pipeline.nodes.values():
-        node_type = get_type(node.id)
+        node_type = types.get(node.id)
         if node_type is None:
             continue
-        for port_name, value in node.params.items():
+        fed_ports = fed.get(node.id, nothing)
+        params = node.params
+        for port_name, value in params.items():
             port = node_type.input(port_name)
             if port is None:
                 add(f"param '{port_name}': no such input{_ports_hint(node_type.inputs)}", node.id, f"params.{port_name}")
-                continue
-            if (node.id, port_name) in fed:
+            elif port_name in fed_ports:
                 add(f"param '{port_name}': the input is also fed by an edge; remove one", node.id, f"params.{port_name}")
-                continue
-            message = check_param_value(port, value, parameters)
-            if message:
-                add(f"param '{port_name}': {message}", node.id, f"params.{port_name}")
+            else:
+                message = check_param_value(port, value, parameters)
+                if message:
+                    add(f"param '{port_name}': {message}", node.id, f"params.{port_name}")
         needed = required.get(node_type.name)
         if needed is None:
             needed = required[node_type.name] = tuple(p.name for p in node_type.inputs if p.required)
         for name in needed:
-            if name not in node.params and (node.id, name) not in fed:
+            if name not in params and name not in fed_ports:
                 add(f"required input '{name}' has no edge and no param", node.id, f"params.{name}")
-
-    if topological_order(pipeline) is None:
-        for cycle in cycles(pipeline):
-            add("cycle: " + " -> ".join([*cycle, cycle[0]]), cycle[0], "edges")
-    return problems
 
 
 def check_param_value(port: PortSpec, value: Any, parameters: dict[str, Any]) -> str | None:
     """Why `value` does not fit `port` (after resolving a `$param`), or None when it does."""
-    if isinstance(value, dict) and PARAM_REF in value:
+    if type(value) is dict and PARAM_REF in value:
         name = value[PARAM_REF]
         if len(value) != 1 or not isinstance(name, str):
             return BAD_REF
@@ -124,14 +146,23 @@ def check_param_value(port: PortSpec, value: Any, parameters: dict[str, Any]) ->
     return _check_one(port, value)
 
 
+# (Python type of a JSON value, port type) pairs that always fit
+_FITS = frozenset(
+    [(int, "int"), (int, "float"), (float, "float"), (str, "str"), (str, "path"), (bool, "bool"), (list, "list"), (dict, "dict")]
+)
+
+
 def _check_one(port: PortSpec, value: Any) -> str | None:
+    unbounded = port.choices is None and port.minimum is None and port.maximum is None
+    if unbounded and (port.type not in JSON_TYPES or (type(value), port.type) in _FITS):  # the common case
+        return None
     if value is None and (port.nullable or (port.has_default and port.default is None)):
         return None
     if not json_value_fits(value, port.type):
         return f"expected {port.type}, got {_json_kind(value)}"
     if port.choices is not None and value not in port.choices:
         return f"{value!r} is not one of {', '.join(map(repr, port.choices))}"
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if type(value) in (int, float):
         if port.minimum is not None and value < port.minimum:
             return f"{value} is below the minimum {port.minimum}"
         if port.maximum is not None and value > port.maximum:

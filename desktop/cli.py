@@ -1,8 +1,9 @@
 """The editor's commands for `nodeloom`: `edit [FILE]` (and no command) opens the editor; `render` draws a
 pipeline to an image offscreen.
 
-Both run without a display: with neither DISPLAY nor WAYLAND_DISPLAY set, Qt is told to use its
-offscreen platform (otherwise Qt aborts the process). Unreadable files give one-line errors on stderr
+`render` runs without a display: with neither DISPLAY nor WAYLAND_DISPLAY set, Qt is told to use its
+offscreen platform (otherwise Qt aborts the process); `edit` without a display says so and exits 2
+(an invisible offscreen window would never end). Unreadable files give one-line errors on stderr
 and exit code 2, never a traceback.
 """
 
@@ -25,9 +26,18 @@ def _error(message: str) -> None:
     print(f"nodeloom: {message}", file=sys.stderr)
 
 
-def _headless_if_needed(force: bool = False) -> None:
-    no_display = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
-    if (force or no_display) and not os.environ.get("QT_QPA_PLATFORM"):
+def _no_display() -> bool:
+    """On Linux without a display server (and no platform chosen), Qt would abort the process."""
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+def _headless_if_needed() -> None:
+    if _no_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
@@ -41,7 +51,12 @@ def main(command: str, args: argparse.Namespace) -> int:
 
 
 def _edit(args: argparse.Namespace) -> int:
-    _headless_if_needed()
+    if _no_display():
+        _error(
+            "no display to open the editor on (set DISPLAY or WAYLAND_DISPLAY; "
+            "`nodeloom render FILE -o OUT.png` draws a pipeline without one)"
+        )
+        return EXIT_INVALID
     file_arg = getattr(args, "file", None)
     file = Path(file_arg) if file_arg else None
     if file is not None and file.is_dir():
@@ -51,7 +66,7 @@ def _edit(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    _headless_if_needed(force=True)
+    _headless_if_needed()
     file, output = Path(args.file), Path(args.output)
     if not file.is_file():
         _error(f"{file}: no such file")

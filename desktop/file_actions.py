@@ -38,8 +38,13 @@ class FileActions(QObject):
         self.autosaver = Autosaver(self.document)
 
     # -- commands --------------------------------------------------------------------------------
+    def may_replace(self) -> bool:
+        """Whether the current content may go: every close guard agrees (a run may be asked to stop)
+        and unsaved changes are saved or discarded."""
+        return all(guard() for guard in list(self.window.close_guards)) and self.maybe_save()
+
     def new(self) -> bool:
-        if not self.maybe_save():
+        if not self.may_replace():
             return False
         self.document.set_pipeline(Pipeline(), None)
         self.window.document_replaced.emit(self.document)
@@ -47,7 +52,7 @@ class FileActions(QObject):
 
     def open(self, path: Path | str | None = None) -> bool:
         """Ask to save unsaved changes, then open `path` (or ask for one)."""
-        if not self.maybe_save():
+        if not self.may_replace():
             return False
         if path is None:
             start = str(self.document.path.parent) if self.document.path else ""

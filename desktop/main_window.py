@@ -20,9 +20,10 @@ import qtawesome as qta
 import shiboken6
 from nodeloom.core.model import Pipeline
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPen
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolButton, QWidget
 
+from .canvas import style as canvas_style
 from .canvas.scene import NodeGraphScene
 from .canvas.view import NodeGraphView
 from .document import Document
@@ -200,8 +201,23 @@ class MainWindow(QMainWindow):
     def _on_clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)
 
-    def _on_theme_changed(self, _dark: bool) -> None:
+    def _on_theme_changed(self, dark: bool) -> None:
         refresh_icons(self)
+        set_theme = getattr(self.scene, "set_theme", None)
+        if callable(set_theme):
+            set_theme(canvas_style.current_theme(dark))
+        else:  # a canvas without set_theme: rebuild its items in the new colours, keeping the selection
+            selected = self.scene.selected_node_ids()
+            theme = self.scene.theme = canvas_style.current_theme(dark)
+            self.scene.setBackgroundBrush(theme.background)
+            if hasattr(self.scene, "_grid_pens"):
+                self.scene._grid_pens = (QPen(theme.grid_minor, 0), QPen(theme.grid_major, 0))
+            self.scene.rebuild()
+            self.scene.select_nodes(selected)
+        if self.inspector.node_id is not None:
+            self.inspector.show_node(
+                self.inspector.node_id, rebuild=True
+            )  # its icons are drawn in the theme's colours
 
     def update_title(self, *_args: object) -> None:
         path = self.document.path
@@ -264,7 +280,7 @@ class MainWindow(QMainWindow):
 
     # -- closing ---------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not all(guard() for guard in list(self.close_guards)) or not self.files.maybe_save():
+        if not self.files.may_replace():
             event.ignore()
             return
         self.files.autosaver.discard()
@@ -282,3 +298,15 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        else:  # first start: once shown, give the canvas most of the height (docks added later ask for more)
+            QTimer.singleShot(0, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        bottom = [
+            d
+            for d in self.findChildren(QDockWidget)
+            if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
+        ]
+        visible = [d for d in bottom if d.isVisible() and not d.isFloating()]
+        if visible:
+            self.resizeDocks(visible[:1], [max(140, self.height() // 5)], Qt.Orientation.Vertical)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import qtawesome as qta
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar
 
+from .icons import themed_icon
 from .recent_files import clear_recent, recent_files
 from .theme import MODES, theme_manager
 
@@ -29,14 +29,14 @@ ShortcutSpec = QKeySequence.StandardKey | str | list[QKeySequence.StandardKey | 
 def set_icon(action: QAction, name: str, window: MainWindow) -> None:
     """A qtawesome icon in the theme's text colour; `refresh_icons` repaints them after a theme change."""
     action.setProperty("qta_icon", name)
-    action.setIcon(qta.icon(name, color=window.palette().windowText().color()))
+    action.setIcon(themed_icon(name))
 
 
 def refresh_icons(window: MainWindow) -> None:
     for action in window.findChildren(QAction):
         name = action.property("qta_icon")
         if name:
-            action.setIcon(qta.icon(name, color=window.palette().windowText().color()))
+            action.setIcon(themed_icon(name))
 
 
 def _action(
@@ -55,7 +55,7 @@ def _action(
         sequences: list[QKeySequence] = []
         for spec in specs:
             sequences += QKeySequence.keyBindings(spec) if isinstance(spec, Keys) else [QKeySequence(spec)]
-        action.setShortcuts(sequences)
+        action.setShortcuts(_unique(sequences))
     if canvas_only:
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         window.view.addAction(action)

@@ -89,6 +89,7 @@ class ThemeManager(QObject):
         super().__init__(app)
         self.app = app
         self.dark = False
+        self._applying = False
         style = QStyleFactory.create("Fusion")
         if style is not None:
             app.setStyle(style)
@@ -105,13 +106,23 @@ class ThemeManager(QObject):
         self.apply()
 
     def apply(self) -> None:
+        hints = QGuiApplication.styleHints()
+        self._applying = True
+        try:
+            # tell Qt too, so native dialogs and anything asking styleHints() agree with the choice
+            if self.mode == "system":
+                hints.unsetColorScheme()
+            else:
+                hints.setColorScheme(Qt.ColorScheme.Dark if self.mode == "dark" else Qt.ColorScheme.Light)
+        finally:
+            self._applying = False
         dark = system_is_dark() if self.mode == "system" else self.mode == "dark"
         self.dark = dark
         self.app.setPalette(_palette(dark))
         self.theme_changed.emit(dark)
 
     def _on_system_changed(self, _scheme: Qt.ColorScheme) -> None:
-        if self.mode == "system":
+        if self.mode == "system" and not self._applying:
             self.apply()
 
 

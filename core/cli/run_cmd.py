@@ -57,12 +57,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="override a pipeline parameter (VALUE as JSON, else text)",
     )
-    p.add_argument("--backend", choices=["threads", "processes"], default="threads")
+    p.add_argument(
+        "--backend",
+        choices=["threads", "processes", "dask"],
+        default=None,
+        help="where nodes run: threads (default; I/O-bound branches overlap), processes (isolation and "
+        "true CPU parallelism), dask (a Dask cluster: a local one started for the run, or --scheduler; "
+        "needs pip install 'nodeloom[dask]')",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the running Dask cluster at this scheduler address (e.g. tcp://host:8786); "
+        "implies --backend dask",
+    )
     p.add_argument(
         "--workers",
         type=positive_int,
         metavar="N",
-        help="parallel workers (default: threads cores+4, processes cores)",
+        help="parallel workers (default: threads cores+4, processes cores, dask 2 local worker processes; "
+        "a --scheduler cluster has its own)",
     )
     p.add_argument("--no-cache", action="store_true", help="neither use nor store cached results")
     p.add_argument(
@@ -100,8 +114,13 @@ def run(args: argparse.Namespace) -> int:
     if loaded.problems or loaded.pipeline is None:
         print_problems(loaded.problems, args.file)
         return EXIT_INVALID
+    backend = args.backend or ("dask" if args.scheduler else "threads")
+    if args.scheduler and backend != "dask":
+        error(f"--scheduler needs --backend dask, not {backend}")
+        return EXIT_INVALID
     options = RunOptions(
-        backend=args.backend,
+        backend=backend,
+        scheduler=args.scheduler,
         workers=args.workers,
         use_cache=not args.no_cache,
         targets=list(args.target),

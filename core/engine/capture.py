@@ -46,9 +46,14 @@ class NodeSink:
         self._emit(NodeLog(self.run_id, self._clock(), self.node_id, level, message))
 
     def close(self) -> None:
-        for level, rest in list(self._partial.items()):
-            self.log(rest, level)
-        self._partial.clear()
+        if self._partial:
+            for level, rest in list(self._partial.items()):
+                self.log(rest, level)
+            self._partial.clear()
+
+    def retarget(self, node_id: str, run_id: str) -> None:
+        """Serve another attempt (a thread worker keeps one sink; `close` the previous one first)."""
+        self.node_id, self.run_id = node_id, run_id
 
 
 def current_sink() -> NodeSink | None:
@@ -57,6 +62,11 @@ def current_sink() -> NodeSink | None:
 
 def set_thread_sink(sink: NodeSink | None) -> None:
     _local.sink = sink
+
+
+def capture_state() -> threading.local:
+    """The thread-local whose `sink` attribute routes the current thread's output (for hot loops)."""
+    return _local
 
 
 class _StreamRouter:

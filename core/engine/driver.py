@@ -48,13 +48,14 @@ class Driver:
     def run(self) -> RunResult:
         s = self.scheduler
         plan = s.plan
+        s.open()  # may raise PipelineError (dask: no cluster), before anything is recorded
         started = time.time()
         event = RunStarted(
             s.run_id,
             started,
             plan.pipeline.name,
             tuple(plan.nodes),
-            s.options.backend,
+            s.backend.name,
             s.workers,
             plan.file,
             dict(plan.parameters),

@@ -12,11 +12,13 @@ from __future__ import annotations
 import copy
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..context import Context
+from ..events import Event, NodeLog
 from ..node_types import NodeType
 from .cache import ResultCache, cache_entry_bytes
 
@@ -46,6 +48,12 @@ class Task:
         )
 
 
+class Flag(Protocol):
+    """What `ctx.cancelled` reads: the run's cancel, or this attempt being given up."""
+
+    def is_set(self) -> bool: ...
+
+
 @dataclass(slots=True)
 class Outcome:
     task_id: int
@@ -62,18 +70,25 @@ def one_line_error(exc: BaseException) -> str:
     return f"{name}: {message}" if message else name
 
 
-def execute(task: Task, ctx: Context, pickled: bool = False) -> tuple[Outcome, bytes | None]:
-    """Run the task; with `pickled`, also return the outputs pickled (the process child sends those)."""
+def execute(
+    task: Task, emit: Callable[[Event], None], cancel_flag: Flag, pickled: bool = False
+) -> tuple[Outcome, bytes | None]:
+    """Run the task; with `pickled`, also return the outputs pickled (the process child sends those).
+
+    `emit` receives the node's events (its context's, and the traceback of a failure); `cancel_flag` is
+    what `ctx.cancelled` reads. The context is only built for functions that ask for one.
+    """
     node_type = task.node_type
     kwargs = {k: copy.deepcopy(v) if type(v) in (list, dict) else v for k, v in task.kwargs.items()}
     if node_type.context_param:
-        kwargs[node_type.context_param] = ctx
+        kwargs[node_type.context_param] = Context(task.node_id, task.run_id, task.attempt, emit, cancel_flag)
     try:
         value = node_type.func(**kwargs)
         outputs = node_type.split_outputs(value)
     except (Exception, SystemExit, KeyboardInterrupt) as exc:  # noqa: BLE001 - a node's failure is a state
         user_tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None  # drop this frame
-        ctx.log("".join(traceback.format_exception(type(exc), exc, user_tb)).rstrip(), "error")
+        text = "".join(traceback.format_exception(type(exc), exc, user_tb)).rstrip()
+        emit(NodeLog(task.run_id, time.time(), task.node_id, "error", text))
         return Outcome(task.task_id, False, None, one_line_error(exc), time.time()), None
     finished = time.time()
     data: bytes | None = None
@@ -82,12 +97,16 @@ def execute(task: Task, ctx: Context, pickled: bool = False) -> tuple[Outcome, b
             data = cache_entry_bytes(outputs, task.run_id, task.node_id, finished)
         except Exception as exc:  # noqa: BLE001 - unpicklable output
             if pickled:
-                message = f"output cannot be sent from a process worker: {one_line_error(exc)}"
+                message = f"output cannot be sent back from the worker: {one_line_error(exc)}"
                 return Outcome(task.task_id, False, None, message, finished), None
-            ctx.log(f"result not cached: {one_line_error(exc)}", "warning")
+            _warn(task, emit, f"result not cached: {one_line_error(exc)}")
     if data is not None and task.cache_key is not None:
         try:
             ResultCache(Path(task.cache_root) if task.cache_root else None).store_bytes(task.cache_key, data)
         except OSError as exc:
-            ctx.log(f"result not cached: {one_line_error(exc)}", "warning")
+            _warn(task, emit, f"result not cached: {one_line_error(exc)}")
     return Outcome(task.task_id, True, outputs, None, finished), data
+
+
+def _warn(task: Task, emit: Callable[[Event], None], message: str) -> None:
+    emit(NodeLog(task.run_id, time.time(), task.node_id, "warning", message))

@@ -64,27 +64,10 @@ def resolve_value(value: Any, parameters: dict[str, Any]) -> Any:
     return value
 
 
-_IMMUTABLE = (str, int, float, bool, type(None))
-
-
-def fast_copy(pipeline: Pipeline) -> Pipeline:
-    """The same snapshot as `Pipeline.copy()` (minus `ui`, which the engine ignores), several times faster
-    on big pipelines: only mutable param values are deep-copied."""
+def snapshot_of(pipeline: Pipeline) -> Pipeline:
+    """`Pipeline.copy()` without `ui` (the engine ignores it, and positions of 10,000 nodes cost a deep copy)."""
     clone = Pipeline(pipeline.name, pipeline.description, copy.deepcopy(pipeline.parameters))
-    clone.nodes = {
-        nid: Node(
-            id=n.id,
-            type=n.type,
-            label=n.label,
-            retries=n.retries,
-            retry_delay_s=n.retry_delay_s,
-            timeout_s=n.timeout_s,
-            cache=n.cache,
-            disabled=n.disabled,
-            params={k: v if type(v) in _IMMUTABLE else copy.deepcopy(v) for k, v in n.params.items()},
-        )
-        for nid, n in pipeline.nodes.items()
-    }
+    clone.nodes = {nid: n.clone() for nid, n in pipeline.nodes.items()}
     clone.edges = list(pipeline.edges)
     return clone
 
@@ -94,11 +77,15 @@ def build_plan(pipeline: Pipeline, options: RunOptions, registry: Registry | Non
     file = options.file
     if file:
         add_import_path(os.path.dirname(os.path.abspath(file)))
-    snapshot = fast_copy(pipeline)
+    snapshot = snapshot_of(pipeline)
     problems: list[Problem] = []
     if options.backend not in BACKENDS:
         problems.append(
-            Problem(f"unknown backend '{options.backend}' (use {' or '.join(BACKENDS)})", file=file)
+            Problem(f"unknown backend '{options.backend}' (use {', '.join(BACKENDS)})", file=file)
+        )
+    if options.scheduler and options.backend != "dask":
+        problems.append(
+            Problem(f"a scheduler address needs the dask backend, not '{options.backend}'", file=file)
         )
     for name in options.overrides:
         if name not in snapshot.parameters:
@@ -119,27 +106,31 @@ def build_plan(pipeline: Pipeline, options: RunOptions, registry: Registry | Non
 
     order = topological_order(snapshot)
     assert order is not None  # validation rejects cycles
-    selected = upstream(snapshot, options.targets) if options.targets else set(order)
-    nodes: dict[str, NodePlan] = {}
-    inputs: dict[str, dict[str, list[tuple[str, str]]]] = {nid: {} for nid in selected}
+    selected = upstream(snapshot, options.targets) if options.targets else None
+    inputs: dict[str, dict[str, list[tuple[str, str]]]] = {}
     for edge in snapshot.edges:
-        if edge.dst in selected:
-            inputs[edge.dst].setdefault(edge.dst_port, []).append((edge.src, edge.src_port))
+        if selected is None or edge.dst in selected:
+            inputs.setdefault(edge.dst, {}).setdefault(edge.dst_port, []).append((edge.src, edge.src_port))
+    parameters = snapshot.parameters
+    nodes: dict[str, NodePlan] = {}
+    types: dict[str, tuple[NodeType, frozenset[str]]] = {}  # per type name: the type and its `many` ports
     for nid in order:
-        if nid not in selected:
+        if selected is not None and nid not in selected:
             continue
         node = snapshot.nodes[nid]
-        node_type = registry.get(node.type)
-        params = {port: resolve_value(v, snapshot.parameters) for port, v in node.params.items()}
+        known = types.get(node.type)
+        if known is None:
+            node_type = registry.get(node.type)
+            known = types[node.type] = (node_type, frozenset(p.name for p in node_type.inputs if p.many))
+        node_type, many_ports = known
+        params = {port: resolve_value(v, parameters) for port, v in node.params.items()}
         edge_inputs = []
-        for port, sources in inputs[nid].items():
-            spec = node_type.input(port)
-            edge_inputs.append((port, bool(spec and spec.many), sources))
-        nodes[nid] = NodePlan(node, node_type, params, edge_inputs)
-    for nid, node_plan in nodes.items():
-        for _port, _many, sources in node_plan.edge_inputs:
+        node_upstream: list[str] = []
+        for port, sources in inputs.get(nid, {}).items():
+            edge_inputs.append((port, port in many_ports, sources))
             for src, _src_port in sources:
-                if src not in node_plan.upstream:
-                    node_plan.upstream.append(src)
+                if src not in node_upstream:
+                    node_upstream.append(src)
                     nodes[src].downstream.append(nid)
-    return Plan(snapshot, snapshot.parameters, nodes, file)
+        nodes[nid] = NodePlan(node, node_type, params, edge_inputs, node_upstream, [])
+    return Plan(snapshot, parameters, nodes, file)

@@ -16,7 +16,6 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ..context import Context
 from ..events import Event
 from .capture import NodeSink, install_child_capture
 from .invoke import Task, execute
@@ -48,9 +47,8 @@ def worker_main(conn: Connection, cancel_event: Any, sys_path: list[str]) -> Non
 
         sink = NodeSink(task.node_id, task.run_id, emit, time.time)
         current[0] = sink
-        ctx = Context(task.node_id, task.run_id, task.attempt, emit, cancel_event)
         try:
-            outcome, data = execute(task, ctx, pickled=True)
+            outcome, data = execute(task, emit, cancel_event, pickled=True)
         finally:
             sink.close()
             current[0] = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,15 +93,29 @@ def default_path() -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection with WAL, a busy timeout and the schema in place."""
+    """A connection with WAL, a busy timeout and the schema in place.
+
+    Switching a new database to WAL does not wait on the busy timeout, so several processes creating
+    the store at the same moment retry for a while instead of failing.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.executescript(SCHEMA)
-    return conn
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.executescript(SCHEMA)
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def process_alive(pid: int | None, pid_started: float | None, host: str | None) -> bool:

@@ -17,6 +17,7 @@ import os
 import socket
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import psutil
@@ -25,6 +26,16 @@ from ..events import Event, NodeFinished, NodeLog, NodeMetric, NodeStarted, RunF
 from .run_store import connect, default_path
 
 FLUSH_INTERVAL_S = 0.2
+BATCH_EVENTS = 1000  # or as soon as this many events are waiting
+# One row per node and run, holding its latest state. A later batch updates the state; `started`, `seq`
+# (the order the nodes first appeared) and, when the batch does not name one, `worker` stay as they were.
+_UPSERT_NODE = (
+    "INSERT INTO node_runs (run_id, node_id, status, attempts, started, finished, duration_s, error, worker, "
+    "reason, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, node_id) DO UPDATE SET "
+    "status = excluded.status, attempts = excluded.attempts, finished = excluded.finished, "
+    "duration_s = excluded.duration_s, error = excluded.error, reason = excluded.reason, "
+    "worker = COALESCE(excluded.worker, node_runs.worker)"
+)
 log = logging.getLogger("nodeloom.engine")
 
 
@@ -54,26 +65,31 @@ class RunRecorder:
                 (
                     "INSERT OR REPLACE INTO runs (run_id, pipeline, file, started, status, backend, workers, parameters, "
                     "pid, pid_started, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        event.run_id,
-                        event.pipeline,
-                        event.file,
-                        event.time,
-                        str(RunStatus.RUNNING),
-                        event.backend,
-                        event.workers,
-                        json.dumps(event.parameters, default=repr),
-                        os.getpid(),
-                        pid_started,
-                        socket.gethostname(),
-                    ),
+                    [
+                        (
+                            event.run_id,
+                            event.pipeline,
+                            event.file,
+                            event.time,
+                            str(RunStatus.RUNNING),
+                            event.backend,
+                            event.workers,
+                            json.dumps(event.parameters, default=repr),
+                            os.getpid(),
+                            pid_started,
+                            socket.gethostname(),
+                        )
+                    ],
                 )
             ]
         )
         self._thread.start()
 
     def add(self, event: Event) -> None:
-        self._pending.append(event)
+        pending = self._pending
+        pending.append(event)
+        if len(pending) == BATCH_EVENTS:
+            self._wake.set()  # a busy run: write this batch now, while the run goes on
 
     def close(self) -> None:
         """Flush everything (committed when this returns); the writer closes the connection after."""
@@ -88,80 +104,86 @@ class RunRecorder:
     def _loop(self) -> None:
         while not self._stopping:
             self._wake.wait(FLUSH_INTERVAL_S)
+            self._wake.clear()
             self._flush()
         self._flush()
         self._flushed.set()
         self._conn.close()  # may checkpoint the WAL (an fsync): nobody waits for it
 
     def _flush(self) -> None:
-        statements: list[tuple[str, tuple[object, ...]]] = []
+        """Write what accumulated: one row per node (its latest state), logs and metrics, in one transaction.
+
+        A node's NodeStarted/NodeFinished events of one batch collapse into one upsert, and each table
+        gets one `executemany`, so a batch costs a few statements rather than one per event.
+        """
         pending = self._pending
+        if not pending:
+            return
+        nodes: dict[tuple[str, str], list[object]] = {}
+        logs: list[tuple[object, ...]] = []
+        metrics: list[tuple[object, ...]] = []
+        finished: RunFinished | None = None
         while pending:
-            statement = self._statement(pending.popleft())
-            if statement is not None:
-                statements.append(statement)
+            ev = pending.popleft()
+            if isinstance(ev, NodeLog):
+                logs.append((ev.run_id, ev.node_id, ev.time, ev.level, ev.message))
+            elif isinstance(ev, NodeMetric):
+                metrics.append((ev.run_id, ev.node_id, ev.name, ev.step, ev.value, ev.time))
+            elif isinstance(ev, NodeStarted):
+                self._seq += 1
+                row = nodes.get((ev.run_id, ev.node_id))
+                if row is None:
+                    # run_id, node_id, status, attempts, started, finished, duration_s, error, worker, reason, seq
+                    nodes[(ev.run_id, ev.node_id)] = [
+                        ev.run_id, ev.node_id, "running", ev.attempt, ev.time, None, None, None, ev.worker, None,
+                        self._seq,
+                    ]  # fmt: skip
+                else:
+                    row[2], row[3], row[8] = "running", ev.attempt, ev.worker
+            elif isinstance(ev, NodeFinished):
+                self._seq += 1
+                row = nodes.get((ev.run_id, ev.node_id))
+                if row is None:
+                    row = nodes[(ev.run_id, ev.node_id)] = [
+                        ev.run_id, ev.node_id, "", 0, ev.time - ev.duration_s, None, None, None, None, None,
+                        self._seq,
+                    ]  # fmt: skip
+                row[2], row[3], row[5], row[6], row[7], row[9] = (
+                    str(ev.status), ev.attempts, ev.time, ev.duration_s, ev.error, ev.reason,
+                )  # fmt: skip
+            elif isinstance(ev, RunFinished):
+                finished = ev
+        statements: list[tuple[str, list[tuple[object, ...]] | list[list[object]]]] = []
+        if nodes:
+            statements.append((_UPSERT_NODE, list(nodes.values())))
+        if logs:
+            statements.append(("INSERT INTO logs VALUES (?, ?, ?, ?, ?)", logs))
+        if metrics:
+            statements.append(("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)", metrics))
+        if finished is not None:
+            statements.append(
+                (
+                    "UPDATE runs SET status = ?, finished = ?, duration_s = ?, counts = ? WHERE run_id = ?",
+                    [
+                        (
+                            str(finished.status),
+                            finished.time,
+                            finished.duration_s,
+                            json.dumps(finished.counts),
+                            finished.run_id,
+                        )
+                    ],
+                )
+            )
         if statements:
             self._write(statements)
 
-    def _statement(self, ev: Event) -> tuple[str, tuple[object, ...]] | None:
-        if isinstance(ev, NodeLog):
-            return "INSERT INTO logs VALUES (?, ?, ?, ?, ?)", (
-                ev.run_id,
-                ev.node_id,
-                ev.time,
-                ev.level,
-                ev.message,
-            )
-        if isinstance(ev, NodeMetric):
-            return "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)", (
-                ev.run_id,
-                ev.node_id,
-                ev.name,
-                ev.step,
-                ev.value,
-                ev.time,
-            )
-        if isinstance(ev, NodeStarted):
-            self._seq += 1
-            return (
-                "INSERT INTO node_runs (run_id, node_id, status, attempts, started, worker, seq) VALUES (?, ?, 'running', ?, ?, ?, ?) "
-                "ON CONFLICT (run_id, node_id) DO UPDATE SET status = 'running', attempts = excluded.attempts, worker = excluded.worker",
-                (ev.run_id, ev.node_id, ev.attempt, ev.time, ev.worker, self._seq),
-            )
-        if isinstance(ev, NodeFinished):
-            self._seq += 1
-            started = ev.time - ev.duration_s
-            return (
-                "INSERT INTO node_runs (run_id, node_id, status, attempts, started, finished, duration_s, error, reason, seq) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, node_id) DO UPDATE SET status = excluded.status, "
-                "attempts = excluded.attempts, finished = excluded.finished, duration_s = excluded.duration_s, "
-                "error = excluded.error, reason = excluded.reason",
-                (
-                    ev.run_id,
-                    ev.node_id,
-                    str(ev.status),
-                    ev.attempts,
-                    started,
-                    ev.time,
-                    ev.duration_s,
-                    ev.error,
-                    ev.reason,
-                    self._seq,
-                ),
-            )
-        if isinstance(ev, RunFinished):
-            return (
-                "UPDATE runs SET status = ?, finished = ?, duration_s = ?, counts = ? WHERE run_id = ?",
-                (str(ev.status), ev.time, ev.duration_s, json.dumps(ev.counts), ev.run_id),
-            )
-        return None
-
-    def _write(self, statements: list[tuple[str, tuple[object, ...]]]) -> None:
+    def _write(self, statements: Sequence[tuple[str, Sequence[Sequence[object]]]]) -> None:
         try:
             with self._conn:
                 self._conn.execute("BEGIN IMMEDIATE")
-                for sql, args in statements:
-                    self._conn.execute(sql, args)
+                for sql, rows in statements:
+                    self._conn.executemany(sql, rows)
         except sqlite3.Error as exc:
             if not self._warned:
                 self._warned = True

@@ -24,9 +24,9 @@ import secrets
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 
 from ..events import Event, NodeFinished, NodeLog, NodeStarted, NodeStatus
+from .backend import Attempt, Backend, Unopened, open_backend
 from .cache import ResultCache, scope_of
 from .invoke import Outcome, Task
 from .keys import signatures, why_not_cached
@@ -35,25 +35,17 @@ from .plan import Plan
 from .process_backend import ProcessBackend, ProcessWorker
 from .results import NodeResult
 from .summaries import summarize_outputs
-from .threads_backend import AttemptFlag, ThreadBackend
 
 CANCEL_GRACE_S = 1.0
+# Threads: another worker joins in only once every running attempt has run this long (see `_dispatch`).
+STALL_S = 0.002
 POLL_S = 0.02  # how often the caller delivers events and looks at deadlines and the cancel event
 log = logging.getLogger("nodeloom.engine")
+SUCCEEDED = NodeStatus.SUCCEEDED
 
 
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
-
-
-@dataclass(slots=True)
-class _Attempt:
-    node_id: str
-    attempt: int
-    worker: str
-    flag: AttemptFlag
-    started: float
-    deadline: float | None
 
 
 class Scheduler:
@@ -69,8 +61,7 @@ class Scheduler:
         self.lock = threading.Lock()
         self.events: deque[Event] = deque()
         self.wake = threading.Event()
-        backend_class = ProcessBackend if options.backend == "processes" else ThreadBackend
-        self.backend: ThreadBackend | ProcessBackend = backend_class(self.workers, self)
+        self.backend: Backend = Unopened()  # `open` makes the real one
         self.cache = ResultCache() if options.use_cache else None
         self.keys, self.sigs = signatures(plan, self.run_id) if self.cache is not None else ({}, {})
         self.scope = scope_of(plan.pipeline.name, plan.file)
@@ -82,9 +73,13 @@ class Scheduler:
         self.reasons: dict[str, str | None] = {}
         self.ready: deque[str] = deque()
         self.delayed: list[tuple[float, int, str]] = []
-        self.running: dict[int, _Attempt] = {}
+        self.running: dict[int, Attempt] = {}
         self.cancelling: float | None = None  # the end of the cancel grace period
         self._task_ids = 0
+        self._total = len(plan.nodes)
+        self._cache_root = str(self.cache.root) if self.cache is not None else None
+        self._hand_back = options.backend == "threads"  # a thread worker runs its next node itself
+        self._deferred_start = False  # the backend posts NodeStarted itself (dask: with the worker's address)
 
     # -- events ------------------------------------------------------------------------------------
     def post(self, event: Event) -> None:
@@ -106,10 +101,16 @@ class Scheduler:
                 summarize_outputs(result.outputs),
             )
         )
-        if len(self.done) == len(self.plan.nodes):
+        if len(self.done) == self._total:
             self.wake.set()
 
     # -- the run (caller thread) --------------------------------------------------------------------
+    def open(self) -> None:
+        """Create the backend (dask: start or connect to a cluster); raises PipelineError if it cannot."""
+        self.backend = open_backend(self.options, self.workers, self, self.run_id, self.plan.file)
+        self.workers = self.backend.max_workers
+        self._deferred_start = bool(getattr(self.backend, "deferred_start", False))
+
     def start(self) -> None:
         """Skip disabled nodes, take what the cache has, start the first nodes (caller thread)."""
         with self.lock:
@@ -131,14 +132,17 @@ class Scheduler:
                     wait = min(wait, attempt.deadline - now)
             if self.delayed:
                 wait = min(wait, self.delayed[0][0] - now)
+            if self._hand_back and self.ready and self.running:  # when the newest attempt counts as stalled
+                newest = max(attempt.started for attempt in self.running.values())
+                wait = min(wait, newest + STALL_S - now)
         return max(wait, 0.0)
 
     def tick(self) -> bool:
         """Deadlines, retry delays and cancel (caller thread); True once every node is finished."""
         with self.lock:
-            if len(self.done) < len(self.plan.nodes):
+            if len(self.done) < self._total:
                 self._tick()
-            return len(self.done) == len(self.plan.nodes)
+            return len(self.done) == self._total
 
     def _tick(self) -> None:
         if self.cancel.is_set():
@@ -151,22 +155,17 @@ class Scheduler:
         for task_id, attempt in list(self.running.items()):
             if attempt.deadline is not None and now >= attempt.deadline:
                 del self.running[task_id]
-                attempt.flag.stopped = True
+                attempt.stopped = True
                 self.backend.abandon(attempt.worker)
                 timeout = self.plan.nodes[attempt.node_id].node.timeout_s
                 self._attempt_failed(attempt, f"timed out after {timeout:g} s")
         while self.delayed and self.delayed[0][0] <= now:
             self.ready.append(heapq.heappop(self.delayed)[2])
         self._dispatch()
-        if not self.running and not self.ready and not self.delayed and len(self.done) < len(self.plan.nodes):
-            for nid in self.plan.nodes:  # never expected: fail rather than hang
-                if nid not in self.done:
-                    self._finish(
-                        nid,
-                        NodeResult(
-                            NodeStatus.FAILED, error="internal error: never became ready", finished=now
-                        ),
-                    )
+        if not self.running and not self.ready and not self.delayed and len(self.done) < self._total:
+            stuck = "internal error: never became ready"  # never expected: fail rather than hang
+            for nid in [nid for nid in self.plan.nodes if nid not in self.done]:
+                self._finish(nid, NodeResult(NodeStatus.FAILED, error=stuck, finished=now))
 
     def _initial(self) -> None:
         for nid, node_plan in self.plan.nodes.items():
@@ -210,13 +209,35 @@ class Scheduler:
         )
 
     def _dispatch(self) -> None:
-        while self.ready and self.cancelling is None:
+        """Start ready nodes on idle workers.
+
+        Processes: all at once. Threads: a worker that finishes runs the next ready node itself, so more
+        threads only help when the running nodes wait (I/O, sleep, native code without the GIL); for
+        trivial nodes they would only fight over the GIL and this lock. So a ready node goes to another
+        worker only when every running attempt has run for `STALL_S` (the driver checks that often),
+        and then as many join as are running (1, 2, 4, ...: the pool fills within a few ticks).
+        """
+        budget = len(self.ready)
+        if self._hand_back:
+            now = time.time()
+            for attempt in self.running.values():
+                if now - attempt.started < STALL_S:
+                    return
+            budget = max(1, len(self.running))
+        while self.ready and self.cancelling is None and budget > 0:
             worker = self.backend.idle_worker()
             if worker is None:
                 return
-            self._start(self.ready.popleft(), worker)
+            budget -= 1
+            task, attempt = self._prepare(self.ready.popleft(), worker)
+            problem = self.backend.submit(worker, task, attempt)
+            if problem is not None:
+                del self.running[task.task_id]
+                self.backend.release(worker)
+                self._attempt_failed(attempt, problem)
 
-    def _start(self, nid: str, worker: str) -> None:
+    def _prepare(self, nid: str, worker: str) -> tuple[Task, Attempt]:
+        """Gather the node's inputs, count the attempt, queue NodeStarted: the attempt is running now."""
         node_plan = self.plan.nodes[nid]
         kwargs = dict(node_plan.params)
         done = self.done
@@ -226,36 +247,37 @@ class Scheduler:
             else:
                 src, src_port = sources[0]
                 kwargs[port] = done[src].outputs[src_port]
-        self.attempts[nid] += 1
-        attempt = self.attempts[nid]
-        if attempt == 1:
-            self.reasons[nid] = self.why_not_cached(nid)
+        number = self.attempts[nid] + 1
+        self.attempts[nid] = number
         node = node_plan.node
+        now = time.time()
+        if number == 1:
+            self.reasons[nid] = self.why_not_cached(nid)
+            self.first_start[nid] = now
         cache_key = self.keys[nid] if self.cache is not None and node.cache else None
         self._task_ids += 1
-        root = str(self.cache.root) if self.cache is not None else None
-        task = Task(self._task_ids, self.run_id, nid, attempt, node_plan.node_type, kwargs, cache_key, root)
-        flag = AttemptFlag(self.cancel)
-        now = time.time()
-        self.first_start.setdefault(nid, now)
-        deadline = now + node.timeout_s if node.timeout_s else None
-        running = _Attempt(nid, attempt, worker, flag, now, deadline)
-        self.running[task.task_id] = running
-        self.events.append(NodeStarted(self.run_id, now, nid, attempt, worker))
-        problem = self.backend.submit(worker, task, flag)
-        if problem is not None:
-            del self.running[task.task_id]
-            self.backend.release(worker)
-            self._attempt_failed(running, problem)
+        task = Task(
+            self._task_ids, self.run_id, nid, number, node_plan.node_type, kwargs, cache_key, self._cache_root
+        )
+        attempt = Attempt(
+            nid, number, worker, now, now + node.timeout_s if node.timeout_s else None, self.cancel
+        )
+        self.running[self._task_ids] = attempt
+        if not self._deferred_start:
+            self.events.append(NodeStarted(self.run_id, now, nid, number, worker))
+        return task, attempt
 
     # -- outcomes (worker or reader threads) --------------------------------------------------------
-    def on_outcome(self, worker: str, outcome: Outcome) -> bool:
-        """Record an attempt's end and hand out more work; False if the attempt was already given up."""
+    def on_outcome(self, worker: str, outcome: Outcome) -> tuple[Task, Attempt] | bool:
+        """Record an attempt's end and hand out more work; False if the attempt was already given up.
+
+        On the threads backend the reporting worker gets its next node as the return value (it runs it
+        at once, with no queue in between); otherwise, or if nothing is ready, it is released: True.
+        """
         with self.lock:
             attempt = self.running.pop(outcome.task_id, None)
             if attempt is None:
                 return False
-            self.backend.release(worker)
             if self.cancel.is_set():
                 self._begin_cancel()
                 self._cancelled(attempt.node_id, "run cancelled while it ran")
@@ -263,6 +285,11 @@ class Scheduler:
                 self._succeeded(attempt, outcome)
             else:
                 self._attempt_failed(attempt, outcome.error or "failed")
+            if self._hand_back and self.ready and self.cancelling is None:
+                following = self._prepare(self.ready.popleft(), worker)
+                self.backend.hand_back(worker, following[1])  # type: ignore[attr-defined]  # threads only
+                return following  # a fresh attempt: no other worker is due to join now
+            self.backend.release(worker)
             self._dispatch()
             return True
 
@@ -282,28 +309,33 @@ class Scheduler:
                 self._attempt_failed(attempt, message)
             self._dispatch()
 
-    def _succeeded(self, attempt: _Attempt, outcome: Outcome) -> None:
+    def _succeeded(self, attempt: Attempt, outcome: Outcome) -> None:
+        """The hot path of a run: successors become ready without a call per node."""
         nid = attempt.node_id
         started = self.first_start[nid]
-        finished = max(outcome.finished, started)
-        self._remember(nid, "succeeded")
-        result = NodeResult(
-            NodeStatus.SUCCEEDED,
-            attempt.attempt,
-            finished - started,
-            None,
-            outcome.outputs or {},
-            started,
-            finished,
-            self.reasons.get(nid),
+        finished = outcome.finished if outcome.finished > started else started
+        if self.cache is not None:
+            self._remember(nid, "succeeded")
+        reason = self.reasons.get(nid)
+        outputs = outcome.outputs or {}
+        self._finish(
+            nid,
+            NodeResult(
+                SUCCEEDED, attempt.attempt, finished - started, None, outputs, started, finished, reason
+            ),
         )
-        self._finish(nid, result)
+        done = self.done
+        waiting = self.waiting
         for succ in self.plan.nodes[nid].downstream:
-            self.waiting[succ] -= 1
-            if self.waiting[succ] == 0 and succ not in self.done:
-                self._became_ready(succ)
+            left = waiting[succ] - 1
+            waiting[succ] = left
+            if left == 0 and succ not in done:
+                if self.cache is None:
+                    self.ready.append(succ)  # the common case of `_became_ready`, without the call
+                else:
+                    self._became_ready(succ)
 
-    def _attempt_failed(self, attempt: _Attempt, error: str) -> None:
+    def _attempt_failed(self, attempt: Attempt, error: str) -> None:
         nid = attempt.node_id
         node = self.plan.nodes[nid].node
         now = time.time()
@@ -349,7 +381,7 @@ class Scheduler:
 
     def _cancel_rest(self) -> None:
         for attempt in list(self.running.values()):
-            attempt.flag.stopped = True
+            attempt.stopped = True
             self.backend.abandon(attempt.worker)
             self._cancelled(attempt.node_id, "run cancelled while it ran")
         self.running.clear()

@@ -3,8 +3,8 @@
 Each worker has its own inbox and takes one task at a time, so the scheduler knows which worker runs
 what (the `worker` of NodeStarted) and never queues work behind a hanging node. When a worker finishes
 an attempt it reports to the scheduler itself (`Scheduler.on_outcome`, under the scheduler's lock),
-which usually hands the next ready node straight back to the same, now idle, worker: a chain of nodes
-runs without a thread switch per node. Node events go onto the scheduler's event queue.
+which usually returns the next ready node to the same worker: a chain of nodes runs without a queue
+round trip or a thread switch per node. Node events go onto the scheduler's event queue.
 
 A thread cannot be killed. On a timeout or cancel the scheduler *abandons* the worker: its attempt flag
 turns on (`ctx.cancelled` is then true), whatever it still emits or returns is dropped, the thread exits
@@ -20,23 +20,18 @@ import threading
 import time
 from typing import Protocol
 
-from ..context import Context
 from ..events import Event
-from .capture import NodeSink, set_thread_sink
+from .capture import NodeSink, capture_state
 from .invoke import Outcome, Task, execute
 
 
-class AttemptFlag:
-    """`ctx.cancelled` of one attempt: the run's cancel event, or this attempt being stopped."""
+class Attempt(Protocol):
+    """The scheduler's record of one attempt, as a worker sees it: `ctx.cancelled` reads `is_set`, and
+    `stopped` turns on when the scheduler gives the attempt up (its events are dropped from then on)."""
 
-    __slots__ = ("_run_cancel", "stopped")
+    stopped: bool
 
-    def __init__(self, run_cancel: threading.Event) -> None:
-        self._run_cancel = run_cancel
-        self.stopped = False
-
-    def is_set(self) -> bool:
-        return self.stopped or self._run_cancel.is_set()
+    def is_set(self) -> bool: ...
 
 
 class Home(Protocol):
@@ -44,45 +39,52 @@ class Home(Protocol):
 
     def post(self, event: Event) -> None: ...
 
-    def on_outcome(self, worker: str, outcome: Outcome) -> bool: ...
+    def on_outcome(self, worker: str, outcome: Outcome) -> tuple[Task, Attempt] | bool: ...
 
 
 class ThreadWorker:
     def __init__(self, name: str, home: Home) -> None:
         self.name = name
         self._home = home
-        self._inbox: queue.SimpleQueue[tuple[Task, AttemptFlag] | None] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[tuple[Task, Attempt] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name=f"nodeloom-{name}", daemon=True)
         self._thread.start()
 
-    def submit(self, task: Task, flag: AttemptFlag) -> None:
-        self._inbox.put((task, flag))
+    def submit(self, task: Task, attempt: Attempt) -> None:
+        self._inbox.put((task, attempt))
 
     def stop(self) -> None:
         self._inbox.put(None)
 
     def _loop(self) -> None:
-        home = self._home
-        post = home.post
-        while True:
-            item = self._inbox.get()
-            if item is None:
-                return
-            task, flag = item
+        home, name, get = self._home, self.name, self._inbox.get
+        post, on_outcome = home.post, home.on_outcome
+        current: list[Attempt | None] = [None]  # the attempt this thread runs now
 
-            def emit(event: Event, flag: AttemptFlag = flag) -> None:
-                if not flag.stopped:
-                    post(event)
+        def emit(event: Event) -> None:
+            attempt = current[0]
+            if attempt is not None and not attempt.stopped:
+                post(event)
 
-            sink = NodeSink(task.node_id, task.run_id, emit, time.time)
-            set_thread_sink(sink)
+        sink = NodeSink("", "", emit, time.time)  # one per thread, retargeted per attempt
+        thread_state = capture_state()
+        item = get()
+        while item is not None:
+            task, attempt = item
+            current[0] = attempt
+            sink.retarget(task.node_id, task.run_id)
+            thread_state.sink = sink
             try:
-                outcome, _ = execute(task, Context(task.node_id, task.run_id, task.attempt, emit, flag))
+                outcome, _ = execute(task, emit, attempt)
             finally:
+                thread_state.sink = None
                 sink.close()
-                set_thread_sink(None)
-            if flag.stopped or not home.on_outcome(self.name, outcome):
+            if attempt.stopped:
                 return  # abandoned: a replacement owns this slot now
+            following = on_outcome(name, outcome)
+            if following is False:
+                return  # given up meanwhile
+            item = get() if following is True else following  # the next node, handed straight back
 
 
 class ThreadBackend:
@@ -95,7 +97,7 @@ class ThreadBackend:
         self._home = home
         self._idle: list[str] = []
         self._workers: dict[str, ThreadWorker] = {}
-        self._flags: dict[str, AttemptFlag] = {}
+        self._attempts: dict[str, Attempt] = {}
 
     def idle_worker(self) -> str | None:
         if self._idle:
@@ -106,22 +108,26 @@ class ThreadBackend:
             return name
         return None
 
-    def submit(self, worker: str, task: Task, flag: AttemptFlag) -> str | None:
+    def submit(self, worker: str, task: Task, attempt: Attempt) -> str | None:
         """Start the task; returns an error if it could not be started (never, for threads)."""
-        self._flags[worker] = flag
-        self._workers[worker].submit(task, flag)
+        self._attempts[worker] = attempt
+        self._workers[worker].submit(task, attempt)
         return None
+
+    def hand_back(self, worker: str, attempt: Attempt) -> None:
+        """The worker that just finished takes this attempt itself (the task travels as a return value)."""
+        self._attempts[worker] = attempt
 
     def release(self, worker: str) -> None:
         """The worker finished its task and may take another."""
-        self._flags.pop(worker, None)
+        self._attempts.pop(worker, None)
         self._idle.append(worker)
 
     def abandon(self, worker: str) -> None:
         """Give up on the worker's current attempt; a new thread takes the slot."""
-        flag = self._flags.pop(worker, None)
-        if flag is not None:
-            flag.stopped = True
+        attempt = self._attempts.pop(worker, None)
+        if attempt is not None:
+            attempt.stopped = True
         self._workers[worker] = ThreadWorker(worker, self._home)
         self._idle.append(worker)
 

@@ -7,6 +7,7 @@ moves with its nodes by construction. Dragging the backdrop drags its members (o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -49,6 +50,14 @@ class BackdropItem(QGraphicsItem):
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect
+
+    def fit_members(self, nodes: Mapping[str, QGraphicsItem]) -> None:
+        rect = QRectF()
+        for node_id in self.node_ids:
+            item = nodes.get(node_id)
+            if item is not None:
+                rect = rect.united(item.sceneBoundingRect())
+        self.fit(rect)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
         return self._rect

@@ -81,5 +81,9 @@ def inline_value(spec: PortSpec, params: dict[str, Any]) -> tuple[str, bool]:
         except (TypeError, ValueError):
             text = repr(value)
     if len(text) > MAX_VALUE_CHARS:
-        return ("…" if isinstance(value, list | dict) else text[: MAX_VALUE_CHARS - 1] + "…"), is_default
+        if isinstance(value, list):
+            return f"[{len(value)} items]", is_default
+        if isinstance(value, dict):
+            return f"{{{len(value)} keys}}", is_default
+        return text[: MAX_VALUE_CHARS - 1] + "…", is_default
     return text, is_default

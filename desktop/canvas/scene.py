@@ -229,9 +229,8 @@ class NodeGraphScene(QGraphicsScene):
 
     def _on_problems(self, problems: list) -> None:
         by_node: dict[str, list] = {}
-        for p in problems:
-            if p.node is not None:
-                by_node.setdefault(p.node, []).append(p)
+        for p in (p for p in problems if p.node is not None):
+            by_node.setdefault(p.node, []).append(p)
         for node_id, item in self._nodes.items():
             item.set_problems(by_node.get(node_id, []))
 
@@ -249,7 +248,7 @@ class NodeGraphScene(QGraphicsScene):
             self._edge_batch.mark_dirty()
         for backdrop in self._backdrops:
             if item.node_id in backdrop.node_ids:
-                self._fit_backdrop(backdrop)
+                backdrop.fit_members(self._nodes)
 
     def _rebuild_backdrops(self) -> None:
         for backdrop in self._backdrops:
@@ -265,15 +264,7 @@ class NodeGraphScene(QGraphicsScene):
 
     def _fit_backdrops(self) -> None:
         for backdrop in self._backdrops:
-            self._fit_backdrop(backdrop)
-
-    def _fit_backdrop(self, backdrop: BackdropItem) -> None:
-        rect = QRectF()
-        for node_id in backdrop.node_ids:
-            item = self._nodes.get(node_id)
-            if item is not None:
-                rect = rect.united(item.sceneBoundingRect())
-        backdrop.fit(rect)
+            backdrop.fit_members(self._nodes)
 
     # -- intents ----------------------------------------------------------------------------------
     def layout_positions(self) -> dict[str, tuple[float, float]]:

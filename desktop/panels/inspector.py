@@ -9,7 +9,6 @@ and follow `node_shown`.
 
 from __future__ import annotations
 
-import qtawesome as qta
 from nodeloom.core.errors import NodeTypeError
 from nodeloom.core.model import Edge
 from nodeloom.core.node_types import NodeType
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..document import Document
+from ..icons import themed_icon
 from .param_widgets import FloatSpinBox, compact
 from .port_row import PortRow
 from .signals import signals_blocked
@@ -170,7 +170,21 @@ class NodeForm(QWidget):
         self.show_node(None)
 
     # -- showing ---------------------------------------------------------------------------------
-    def show_node(self, node_id: str | None) -> None:
+    def show_node(self, node_id: str | None, rebuild: bool = False) -> None:
+        """Show `node_id` (None: the hint); the same node again only re-reads values unless `rebuild`."""
+        if (
+            node_id is not None
+            and node_id == self.node_id
+            and not rebuild
+            and node_id in self.document.pipeline.nodes
+        ):
+            for row in self.rows.values():
+                row.refresh()
+            self._refresh_header()
+            self._refresh_options()
+            self._refresh_problems()
+            self.node_shown.emit(node_id)
+            return
         focused = QApplication.focusWidget()
         if focused is not None and self.isAncestorOf(focused):
             focused.clearFocus()  # commits a half-typed edit to the node it was typed for, before rebuilding
@@ -221,7 +235,7 @@ class NodeForm(QWidget):
         assert self.node_id is not None
         node = self.document.pipeline.node(self.node_id)
         node_type = self._node_type()
-        self.icon.setPixmap(qta.icon(type_icon_name(node_type)).pixmap(22, 22))
+        self.icon.setPixmap(themed_icon(type_icon_name(node_type)).pixmap(22, 22))
         self.title.setText(node.display_name)
         text = node.type
         if node_type is not None and node_type.description:
@@ -263,7 +277,7 @@ class NodeForm(QWidget):
             if row is not None:
                 row.refresh()
         elif field == "type":
-            self.show_node(node_id)
+            self.show_node(node_id, rebuild=True)
         else:
             self._refresh_header()
             self._refresh_options()
@@ -323,8 +337,8 @@ class Inspector(QWidget):
     def node_id(self) -> str | None:
         return self.form.node_id
 
-    def show_node(self, node_id: str | None) -> None:
-        self.form.show_node(node_id)
+    def show_node(self, node_id: str | None, rebuild: bool = False) -> None:
+        self.form.show_node(node_id, rebuild)
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         return self.tabs.addTab(widget, title)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import qtawesome as qta
 from nodeloom.core.node_types import NodeType
 from nodeloom.core.registry import Registry
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from ..icons import themed_icon
 from .inspector import CATEGORY_ICONS, type_icon_name
 
 NODE_TYPE_MIME = "application/x-nodeloom-node-type"
@@ -52,7 +52,9 @@ class Palette(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter node types…")
         self.filter.setClearButtonEnabled(True)
-        self.filter.addAction(qta.icon("fa5s.search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_icon = self.filter.addAction(
+            themed_icon("fa5s.search"), QLineEdit.ActionPosition.LeadingPosition
+        )
         self.tree = _TypeTree()
         self.tree.setHeaderHidden(True)
         self.tree.setDragEnabled(True)
@@ -74,7 +76,7 @@ class Palette(QWidget):
             parent = categories.get(node_type.category)
             if parent is None:
                 parent = QTreeWidgetItem([node_type.category])
-                parent.setIcon(0, qta.icon(CATEGORY_ICONS.get(node_type.category, "fa5s.folder")))
+                parent.setIcon(0, themed_icon(CATEGORY_ICONS.get(node_type.category, "fa5s.folder")))
                 parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 font = parent.font(0)
                 font.setBold(True)
@@ -83,7 +85,7 @@ class Palette(QWidget):
                 categories[node_type.category] = parent
             item = QTreeWidgetItem([node_type.title])
             item.setData(0, TYPE_ROLE, node_type.name)
-            item.setIcon(0, qta.icon(type_icon_name(node_type)))
+            item.setIcon(0, themed_icon(type_icon_name(node_type)))
             ports = ", ".join(p.name for p in node_type.inputs) or "none"
             outs = ", ".join(p.name for p in node_type.outputs) or "none"
             tip = f"{node_type.name}\n{node_type.description}\ninputs: {ports}\noutputs: {outs}"
@@ -94,6 +96,22 @@ class Palette(QWidget):
             parent.addChild(item)
         self.tree.expandAll()
         self.apply_filter(self.filter.text())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Icons are drawn in the palette's colours: redraw them when the theme changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.refresh_icons()
+
+    def refresh_icons(self) -> None:
+        self.search_icon.setIcon(themed_icon("fa5s.search"))
+        for i in range(self.tree.topLevelItemCount()):
+            parent = self.tree.topLevelItem(i)
+            category = parent.text(0)
+            parent.setIcon(0, themed_icon(CATEGORY_ICONS.get(category, "fa5s.folder")))
+            for j in range(parent.childCount()):
+                item = parent.child(j)
+                item.setIcon(0, themed_icon(type_icon_name(self.registry.get(item.data(0, TYPE_ROLE)))))
 
     def type_items(self) -> list[QTreeWidgetItem]:
         found = []

@@ -13,7 +13,6 @@ import json
 import math
 from typing import Any
 
-import qtawesome as qta
 from nodeloom.core.file_format import parse_text
 from nodeloom.core.node_types import PortSpec
 from PySide6.QtCore import Signal
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..icons import themed_icon
 from .signals import signals_blocked
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -237,7 +237,7 @@ class PathEditor(TextEditor):
         super().__init__(port)
         self.for_writing = for_writing
         self.pick = QToolButton()
-        self.pick.setIcon(qta.icon("fa5s.folder-open"))
+        self.pick.setIcon(themed_icon("fa5s.folder-open"))
         self.pick.setToolTip("Choose a file…")
         self.pick.clicked.connect(self._choose)
         self._layout.addWidget(self.pick)

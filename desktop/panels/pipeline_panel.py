@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import qtawesome as qta
 from nodeloom.core.file_format import PARAM_REF, parse_text
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..document import Document
+from ..icons import themed_icon
 from .param_widgets import json_text
 from .port_row import param_ref
 from .signals import signals_blocked
@@ -53,10 +53,10 @@ class PipelinePanel(QWidget):
         header.addWidget(QLabel("Parameters"))
         header.addStretch(1)
         self.add_button = QToolButton()
-        self.add_button.setIcon(qta.icon("fa5s.plus"))
+        self.add_button.setIcon(themed_icon("fa5s.plus"))
         self.add_button.setToolTip("Add a parameter")
         self.remove_button = QToolButton()
-        self.remove_button.setIcon(qta.icon("fa5s.minus"))
+        self.remove_button.setIcon(themed_icon("fa5s.minus"))
         self.remove_button.setToolTip("Remove the selected parameter")
         header.addWidget(self.add_button)
         header.addWidget(self.remove_button)

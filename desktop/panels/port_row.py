@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import qtawesome as qta
 from nodeloom.core.file_format import PARAM_REF
 from nodeloom.core.model import UNSET
 from nodeloom.core.node_types import PortSpec
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..document import Document
+from ..icons import themed_icon
 from .param_widgets import JsonEditor, ValueEditor, editor_for, json_text
 
 STATES = ("edge", "bound", "set", "default", "required")
@@ -80,7 +80,7 @@ class PortRow(QWidget):
         self.bind_menu.aboutToShow.connect(self._fill_bind_menu)
         self.bind.setMenu(self.bind_menu)
         self.reset = QToolButton()
-        self.reset.setIcon(qta.icon("fa5s.undo-alt"))
+        self.reset.setIcon(themed_icon("fa5s.undo-alt"))
         self.reset.setToolTip("Reset to the default (remove the param)")
         self.reset.clicked.connect(self.clear)
         layout.addWidget(self.stack, 1)
@@ -204,7 +204,7 @@ class PortRow(QWidget):
             action.setChecked(name == current)
             action.triggered.connect(lambda _checked=False, n=name: self.bind_to(n))
         menu.addSeparator()
-        new = menu.addAction(qta.icon("fa5s.plus"), "New parameter…")
+        new = menu.addAction(themed_icon("fa5s.plus"), "New parameter…")
         new.triggered.connect(self._ask_new_parameter)
         if current is not None:
             menu.addAction("Unbind (keep the value)").triggered.connect(self.unbind)

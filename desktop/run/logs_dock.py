@@ -153,9 +153,10 @@ class LogsDock(QDockWidget):
         for box in (self.node_box, self.level_box):
             box.currentIndexChanged.connect(self._refilter)
         self.text_box.textChanged.connect(self._refilter)
-        QShortcut(
-            QKeySequence.StandardKey.Copy, self.view, self.copy, context=Qt.ShortcutContext.WidgetShortcut
-        )
+        # PySide6 ignores a `context=` keyword here: set it explicitly, or Ctrl+C becomes window-wide and ambiguous
+        copy_shortcut = QShortcut(QKeySequence.StandardKey.Copy, self.view)
+        copy_shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        copy_shortcut.activated.connect(self.copy)
         bar = QHBoxLayout()
         bar.addWidget(self.node_box)
         bar.addWidget(self.level_box)

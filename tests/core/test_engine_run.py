@@ -79,6 +79,33 @@ def test_fan_out_fan_in_gathers_in_edge_order() -> None:
     assert result.nodes["sink"].outputs["result"] == [1 + i for i in order]
 
 
+def test_waiting_branches_overlap_on_threads_and_trivial_ones_stay_on_one_thread() -> None:
+    # Eight 0.5 s sleeps after a source: threads join in as the running ones wait, so they overlap.
+    nodes = [{"id": "src", "type": N + "number", "params": {"value": 1}}]
+    nodes += [{"id": f"s{i}", "type": N + "slow", "params": {"seconds": 0.5}} for i in range(8)]
+    edges = [("src.result", f"s{i}.x") for i in range(8)]
+    events: list = []
+    start = time.monotonic()
+    result = run_pipeline(
+        pipeline(nodes, edges), RunOptions(workers=8, use_cache=False), on_event=events.append
+    )
+    assert time.monotonic() - start < 3.0  # generous: one after another would take 4 s
+    assert result.status is RunStatus.SUCCEEDED
+    workers = {e.worker for e in events if isinstance(e, NodeStarted) and e.node_id != "src"}
+    assert len(workers) == 8
+    # Trivial nodes: the worker that finishes one runs the next; no thread joins in to fight over the GIL.
+    trivial = [{"id": "src", "type": N + "number"}] + [
+        {"id": f"t{i}", "type": N + "double"} for i in range(50)
+    ]
+    events.clear()
+    run_pipeline(
+        pipeline(trivial, [("src.result", f"t{i}.x") for i in range(50)]),
+        RunOptions(workers=8, use_cache=False),
+        on_event=events.append,
+    )
+    assert len({e.worker for e in events if isinstance(e, NodeStarted)}) <= 4  # the old eager pool: 8
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_failure_isolated_to_its_branch(backend: str) -> None:
     nodes = [

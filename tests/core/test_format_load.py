@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fnd_helpers import doc, write
 from nodeloom.core.errors import PipelineError
-from nodeloom.core.file_format import load_file, load_pipeline, loads
+from nodeloom.core.file_format import from_document, load_file, load_pipeline, loads
 
 
 def messages(path: Path) -> list[str]:
@@ -267,6 +267,29 @@ def test_repeated_edge(tmp_path: Path) -> None:
     edge = {"from": "a.result", "to": "b.value"}
     path = write(tmp_path, doc(NODES, [edge, edge]))
     assert one(path) == f"{path}: node 'b': edge a.result -> b.value appears twice"
+
+
+def test_repeated_fan_in_edge_is_caught_among_legitimate_ones(tmp_path: Path) -> None:
+    nodes = [*NODES, {"id": "c", "type": "data.value"}, {"id": "s", "type": "math.sum"}]
+    a, b, c = ({"from": f"{x}.result", "to": "s.values"} for x in "abc")
+    path = write(tmp_path, doc(nodes, [a, b, {"from": "a.result", "to": "b.value"}, c, dict(b), dict(a)]))
+    assert messages(path) == [
+        f"{path}: node 's': edge b.result -> s.values appears twice",
+        f"{path}: node 's': edge a.result -> s.values appears twice",
+    ]
+    assert [str(e) for e in load_file(path).pipeline.edges] == [
+        "a.result -> s.values",
+        "b.result -> s.values",
+        "a.result -> b.value",
+        "c.result -> s.values",
+    ]
+
+
+def test_duplicate_edge_sharing_string_objects_in_memory() -> None:
+    edge = {"from": "a.result", "to": "b.value"}
+    result = from_document(doc(NODES, [edge, edge]))  # the very same dict twice, as code might build it
+    assert [p.message for p in result.problems] == ["edge a.result -> b.value appears twice"]
+    assert len(result.pipeline.edges) == 1
 
 
 def test_hopeless_file_stops_after_a_thousand_problems(tmp_path: Path) -> None:

@@ -271,5 +271,9 @@ def test_malformed_reference_is_reported_once(tmp_path: Path) -> None:
     assert lines(tmp_path, [n("a", "math.add", a={"$param": ["k"]})], parameters={"k": 1}) == [
         """node 'a': param 'a': a reference must be exactly {"$param": "NAME"}"""
     ]
-    pipeline = Pipeline("mem", nodes=[Node("a", "math.add", {"a": {"$param": "k", "x": 1}})], parameters={"k": 1})
-    assert [p.message for p in validate(pipeline)] == ["""param 'a': a reference must be exactly {"$param": "NAME"}"""]
+    pipeline = Pipeline(
+        "mem", nodes=[Node("a", "math.add", {"a": {"$param": "k", "x": 1}})], parameters={"k": 1}
+    )
+    assert [p.message for p in validate(pipeline)] == [
+        """param 'a': a reference must be exactly {"$param": "NAME"}"""
+    ]

@@ -150,12 +150,14 @@ def test_keyboard_shortcuts_on_the_canvas(qtbot, window: MainWindow) -> None:
     qtbot.keyClick(window.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert window.scene.selected_node_ids() == ["evaluate_2"]
     qtbot.keyClick(window.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
-    assert window.scene.selected_node_ids() == ["evaluate_2_2"]
+    assert window.scene.selected_node_ids() == ["evaluate_3"]
     qtbot.keyClick(window.view, Qt.Key.Key_Delete)
-    assert "evaluate_2_2" not in window.document.pipeline.nodes
+    assert "evaluate_3" not in window.document.pipeline.nodes
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert "evaluate_2_2" in window.document.pipeline.nodes
+    assert "evaluate_3" in window.document.pipeline.nodes
     qtbot.keyClick(window.view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
-    assert "evaluate_2_2" not in window.document.pipeline.nodes
-    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert "evaluate_3" not in window.document.pipeline.nodes
+    qtbot.keyClick(
+        window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
     assert window.document.undo_stack.canRedo() is False

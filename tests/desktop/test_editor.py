@@ -227,3 +227,27 @@ def test_theme_follows_choice(window: MainWindow) -> None:
         assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 200
     finally:
         manager.set_mode("system")
+
+
+def test_group_snap_history_and_theme_switch_keep_the_selection(window: MainWindow, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    assert window.files.open_path(EXAMPLE)
+    window.scene.select_nodes(["train", "evaluate"])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Model", True))
+    window.actions["group"].trigger()
+    backdrops = window.document.pipeline.ui["backdrops"]
+    assert len(backdrops) == 1 and backdrops[0]["title"] == "Model"
+    assert sorted(backdrops[0]["nodes"]) == ["evaluate", "train"]
+    assert window.history.stack() is window.document.undo_stack
+    assert window.document.undo_stack.count() == 1
+    window.actions["snap"].setChecked(True)
+    assert window.scene.snap_to_grid
+    manager = theme_manager()
+    try:
+        window.scene.select_nodes(["sweep"])
+        window.actions["theme_dark"].trigger()
+        assert window.scene.selected_node_ids() == ["sweep"] and window.inspector.node_id == "sweep"
+        assert window.scene.theme.dark
+    finally:
+        manager.set_mode("system")

@@ -267,3 +267,26 @@ def test_render_in_a_subprocess(tmp_path) -> None:
         missing.returncode == 2
         and missing.stderr.strip() == f"nodeloom: {tmp_path / 'nope.json'}: no such file"
     )
+
+
+def test_edit_without_a_display_says_so(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run(
+        [sys.executable, "-m", "nodeloom.core.cli.main", "edit", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("nodeloom: no display to open the editor on")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_close_guard_also_protects_new_and_open(window, answers) -> None:
+    assert window.files.open_path(EXAMPLE)
+    window.close_guards.append(lambda: False)
+    assert not window.files.new()
+    assert not window.files.open(EXAMPLE)
+    assert window.document.path == EXAMPLE
+    window.close_guards.clear()

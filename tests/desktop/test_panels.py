@@ -322,3 +322,14 @@ def test_switching_nodes_commits_a_half_typed_edit_to_the_first(qtbot, inspector
     inspector.show_node("train")
     assert doc.pipeline.node("data").params["n_samples"] == 777
     assert inspector.node_id == "train"
+
+
+def test_showing_the_same_node_again_keeps_the_widgets(inspector, doc) -> None:
+    inspector.show_node("train")
+    rows = dict(inspector.form.rows)
+    doc.set_param("train", "learning_rate", 0.2)
+    inspector.show_node("train")
+    assert inspector.form.rows == rows
+    assert rows["learning_rate"].typed.spin.value() == pytest.approx(0.2)
+    inspector.show_node("train", rebuild=True)
+    assert inspector.form.rows["learning_rate"] is not rows["learning_rate"]
