@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("pipeline", "Pipeline", self.pipeline_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("problems", "Problems", self.problems_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock("history", "History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("history", "Undo history", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["pipeline"])
         self.tabifyDockWidget(self.docks["problems"], self.docks["history"])
         self.docks["inspector"].raise_()

@@ -265,12 +265,15 @@ def test_backdrop_groups_nodes_and_moves_them_in_one_step(canvas) -> None:
     backdrop = scene.backdrop_items()[0]
     assert backdrop.sceneBoundingRect().contains(scene.node_item("split").sceneBoundingRect())
     count = doc.undo_stack.count()
+    before = {n: doc.pipeline.position(n) for n in ("data", "split", "scale")}
     title = backdrop.title_rect().center()
     drag(view, title, title + QPointF(0, 100))
-    assert doc.pipeline.position("data") == (0, 100) and doc.pipeline.position("split") == (260, 100)
+    for member in ("data", "split"):
+        assert doc.pipeline.position(member) == (before[member][0], before[member][1] + 100)
+    assert doc.pipeline.position("scale") == before["scale"]  # not a member: stays
     assert doc.undo_stack.count() == count + 1
     doc.undo_stack.undo()
-    assert doc.pipeline.position("data") == (0, 0)
+    assert {n: doc.pipeline.position(n) for n in before} == before
 
 
 def test_auto_layout_is_one_step_and_frame_all_reports_zoom(canvas) -> None:
