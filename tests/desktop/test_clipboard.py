@@ -40,12 +40,14 @@ def test_copy_puts_json_with_inner_edges_on_the_clipboard(window: MainWindow) ->
         {"from": "train.model", "to": "export.model"},
         {"from": "evaluate.result", "to": "export.metrics"},
     ]
-    assert fragment["ui"]["nodes"]["train"] == {"x": 1080.0, "y": 0.0}
+    x, y = pipeline.position("train")
+    assert fragment["ui"]["nodes"]["train"] == {"x": x, "y": y}
 
 
 def test_paste_renames_ids_keeps_inner_edges_and_is_one_undo_step(window: MainWindow) -> None:
     doc = window.document
     before = doc.to_text()
+    train_x, train_y = doc.pipeline.position("train")
     window.scene.select_nodes(["train", "evaluate"])
     window.actions["copy"].trigger()
     window.actions["paste"].trigger()
@@ -55,9 +57,9 @@ def test_paste_renames_ids_keeps_inner_edges_and_is_one_undo_step(window: MainWi
     assert doc.pipeline.node("train_2").retries == 1
     # edges from outside the selection are not copied
     assert doc.pipeline.edges_into("train_2") == []
-    assert doc.pipeline.position("train_2") == (1120.0, 40.0)
+    assert doc.pipeline.position("train_2") == (train_x + 40, train_y + 40)
     window.actions["paste"].trigger()  # a second paste cascades further
-    assert doc.pipeline.position("train_3") == (1160.0, 80.0)
+    assert doc.pipeline.position("train_3") == (train_x + 80, train_y + 80)
     window.actions["undo"].trigger()
     window.actions["undo"].trigger()
     assert doc.to_text() == before
@@ -133,11 +135,12 @@ def test_parse_fragment_drops_unknown_keys_and_dangling_edges() -> None:
 
 
 def test_duplicate_offsets_and_selects(window: MainWindow) -> None:
+    doc = window.document
+    scale_x, scale_y = doc.pipeline.position("scale")
     window.scene.select_nodes(["scale"])
     window.actions["duplicate"].trigger()
-    doc = window.document
     assert window.scene.selected_node_ids() == ["scale_2"]
-    assert doc.pipeline.position("scale_2") == (560.0, -20.0)
+    assert doc.pipeline.position("scale_2") == (scale_x + 40, scale_y + 40)
     assert make_fragment(doc.pipeline, ["scale_2"])["nodes"][0]["type"] == "ml.standardize"
 
 
