@@ -9,6 +9,8 @@ the others dashed, each labelled with its run.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from .run_state import RunState, SeriesKey
 
 CurveKey = tuple[int, str, str]  # (source index, node id, metric name)
+REDRAW_INTERVAL_S = 0.1  # a redraw costs the GUI thread; 10 a second is smooth for a growing curve
 _DASHES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine]
 
 
@@ -55,6 +58,7 @@ class MetricsChart(QWidget):
         self.curves: dict[CurveKey, pg.PlotDataItem] = {}
         self._sources: list[tuple[str, RunState]] = []
         self._dirty: set[CurveKey] = set()
+        self._last_flush = 0.0
         self.plot.scene().sigMouseMoved.connect(self._hover)
 
     # -- data -------------------------------------------------------------------------------------------
@@ -82,7 +86,15 @@ class MetricsChart(QWidget):
         for key in keys:
             self._curve((source, *key))
             self._dirty.add((source, *key))
-        if self.isVisible():
+        self.tick()
+
+    def tick(self, force: bool = False) -> None:
+        """Redraw changed series if shown and at most every `REDRAW_INTERVAL_S` (or now, with `force`)."""
+        if (
+            self._dirty
+            and self.isVisible()
+            and (force or time.monotonic() - self._last_flush >= REDRAW_INTERVAL_S)
+        ):
             self._flush()
 
     def point_count(self, node_id: str | None = None, name: str | None = None, source: int = 0) -> int:
@@ -127,6 +139,7 @@ class MetricsChart(QWidget):
         return keys.index((node_id, name)) if (node_id, name) in keys else len(keys)
 
     def _flush(self) -> None:
+        self._last_flush = time.monotonic()
         for key in self._dirty:
             source, node_id, name = key
             buffer = self._sources[source][1].series.get((node_id, name))

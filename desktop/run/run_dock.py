@@ -6,6 +6,8 @@ controller tells it when state changed (`update_from`); it never reads the engin
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
 
 from .metrics_chart import MetricsChart
@@ -42,6 +44,7 @@ class RunDock(QDockWidget):
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
         self.state: RunState | None = None
+        self._last_header = 0.0
 
     def show_state(self, state: RunState | None, title: str | None = None) -> None:
         self.state = state
@@ -63,8 +66,12 @@ class RunDock(QDockWidget):
             return
         if change.series:
             self.metrics.series_changed(change.series)
-        self.timeline.refresh()
-        self._update_header()
+        self.metrics.tick(force=change.finished)
+        self.timeline.tick(spans_changed=change.spans or change.finished)
+        now = time.monotonic()
+        if change.nodes or change.finished or now - self._last_header >= 0.2:
+            self._last_header = now
+            self._update_header()
 
     def _update_header(self, title: str | None = None) -> None:
         state = self.state

@@ -12,13 +12,14 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QCursor
+from PySide6.QtGui import QCursor, QShowEvent
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
 from .palette import status_color
 from .run_state import RunState, Span
 
 MAX_LABELS = 150
+GROW_INTERVAL_S = 0.25
 BAR_HEIGHT = 0.7
 
 
@@ -32,6 +33,7 @@ class TimelineChart(QWidget):
         self.plot.getPlotItem().invertY(True)
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
+        self.plot.getPlotItem().getViewBox().setDefaultPadding(0.0)
         self.bars = pg.BarGraphItem(x0=[0.0], y0=[0.0], width=[0.0], height=[0.0])
         self.bars.setVisible(False)  # pyqtgraph cannot take empty pen lists: hide instead
         self.plot.addItem(self.bars)
@@ -39,7 +41,10 @@ class TimelineChart(QWidget):
         self._rows: dict[str, int] = {}
         self._spans: list[Span] = []
         self._state: RunState | None = None
-        self._span_count = -1
+        self._dirty = False
+        self._follow = True  # keep the whole run in view until the user zooms or pans
+        self._last_refresh = 0.0
+        self.plot.getPlotItem().getViewBox().sigRangeChangedManually.connect(self._user_moved)
         self.plot.scene().sigMouseMoved.connect(self._hover)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -48,16 +53,25 @@ class TimelineChart(QWidget):
     # -- data -------------------------------------------------------------------------------------------
     def show_state(self, state: RunState | None) -> None:
         self._state = state
-        self._span_count = -1
+        self._follow = True
         self.refresh()
-        self.plot.enableAutoRange()
 
     @property
     def bar_count(self) -> int:
         return len(self._spans)
 
+    def tick(self, spans_changed: bool) -> None:
+        """A live update: redraw when spans changed, else at most every `GROW_INTERVAL_S` (bars grow)."""
+        if spans_changed or time.monotonic() - self._last_refresh >= GROW_INTERVAL_S:
+            self.refresh()
+
     def refresh(self, now: float | None = None) -> None:
-        """Redraw the bars (cheap: a handful of arrays); running bars end at `now`."""
+        """Redraw the bars (a handful of arrays); running bars end at `now`. Hidden: wait until shown."""
+        if not self.isVisible():
+            self._dirty = True
+            return
+        self._dirty = False
+        self._last_refresh = time.monotonic()
         state = self._state
         spans = list(state.spans) if state is not None else []
         self._spans = spans
@@ -80,10 +94,17 @@ class TimelineChart(QWidget):
             x0=x0, y0=y0, width=widths, height=[BAR_HEIGHT] * len(spans), brushes=brushes, pens=pens
         )
         self._update_labels(spans, x0, y0)
-        if state.live:
-            view = self.plot.getPlotItem().getViewBox()
-            if view.autoRangeEnabled()[0]:
-                self.plot.setXRange(0, max(t_now, 0.5) * 1.02, padding=0)
+        if self._follow:
+            end = max(t_now, max((s.end or 0.0) for s in spans), 0.05)
+            self.plot.setXRange(min(0.0, min(x0)), end * 1.02, padding=0)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self.refresh()
+
+    def _user_moved(self, *_args: object) -> None:
+        self._follow = False  # the user zoomed or panned: stop following the run
 
     def _set_rows(self, workers: list[str]) -> None:
         self._rows = {w: i for i, w in enumerate(workers)}

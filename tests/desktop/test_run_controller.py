@@ -16,7 +16,9 @@ from PySide6.QtCore import QTimer
 RUN_TIMEOUT_MS = 30_000
 
 
-def write_pipeline(path: Path, n: int = 120, extra_nodes: list | None = None, extra_edges: list | None = None) -> Path:
+def write_pipeline(
+    path: Path, n: int = 120, extra_nodes: list | None = None, extra_edges: list | None = None
+) -> Path:
     doc = {
         "format": "nodeloom.pipeline",
         "version": 1,
@@ -93,13 +95,18 @@ def test_run_shows_states_metrics_logs_previews_and_history(qtbot, window: MainW
 
 def test_stop_cancels_and_the_run_is_recorded_cancelled(qtbot, window: MainWindow, tmp_path: Path) -> None:
     window.document.load(
-        write_pipeline(tmp_path / "w.json", extra_nodes=[{"id": "w", "type": "py:run_nodes:wait_for_cancel"}],
-                       extra_edges=[{"from": "a.result", "to": "w.x"}])
+        write_pipeline(
+            tmp_path / "w.json",
+            extra_nodes=[{"id": "w", "type": "py:run_nodes:wait_for_cancel"}],
+            extra_edges=[{"from": "a.result", "to": "w.x"}],
+        )
     )
     controller: RunController = window.run_support
     assert controller.run()
     item = window.scene.node_item("w")
-    qtbot.waitUntil(lambda: item.run_status == "running" and item.run_message.startswith("waiting"), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: item.run_status == "running" and item.run_message.startswith("waiting"), timeout=10_000
+    )
     assert controller.actions.stop.isEnabled() and not controller.actions.run.isEnabled()
     with qtbot.waitSignal(controller.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         controller.actions.stop.trigger()
@@ -146,7 +153,10 @@ def test_edit_marks_stale_and_the_next_run_reexecutes_only_stale_nodes(qtbot, wi
     assert stale == {"b", "c"}
     result = run(qtbot, controller)
     assert {n: str(r.status) for n, r in result.nodes.items()} == {
-        "a": "cached", "b": "succeeded", "c": "succeeded", "t": "cached",
+        "a": "cached",
+        "b": "succeeded",
+        "c": "succeeded",
+        "t": "cached",
     }
     assert statuses(window) == {"a": "cached", "b": "succeeded", "c": "succeeded", "t": "cached"}
     assert not any(window.scene.node_item(n).stale for n in "abct")
@@ -172,10 +182,15 @@ def test_node_menu_runs_to_here_and_from_here(qtbot, window: MainWindow) -> None
     assert got == {"a": "cached", "b": "succeeded", "c": "succeeded", "t": "succeeded"}  # t never ran
 
 
-def test_debug_rerun_calls_the_node_in_this_process_with_cached_inputs(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_debug_rerun_calls_the_node_in_this_process_with_cached_inputs(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     window.document.load(
-        write_pipeline(tmp_path / "d.json", extra_nodes=[{"id": "where", "type": "py:run_nodes:where"}],
-                       extra_edges=[{"from": "b.result", "to": "where.x"}])
+        write_pipeline(
+            tmp_path / "d.json",
+            extra_nodes=[{"id": "where", "type": "py:run_nodes:where"}],
+            extra_edges=[{"from": "b.result", "to": "where.x"}],
+        )
     )
     controller: RunController = window.run_support
     assert controller.debug_rerun("where") is False  # nothing cached yet: it says so instead
@@ -234,8 +249,11 @@ def test_processes_backend_streams_the_same_metrics(qtbot, window: MainWindow) -
 
 def test_closing_during_a_run_asks_then_cancels_cleanly(qtbot, window: MainWindow, tmp_path: Path) -> None:
     window.document.load(
-        write_pipeline(tmp_path / "c.json", extra_nodes=[{"id": "w", "type": "py:run_nodes:wait_for_cancel"}],
-                       extra_edges=[{"from": "a.result", "to": "w.x"}])
+        write_pipeline(
+            tmp_path / "c.json",
+            extra_nodes=[{"id": "w", "type": "py:run_nodes:wait_for_cancel"}],
+            extra_edges=[{"from": "a.result", "to": "w.x"}],
+        )
     )
     controller: RunController = window.run_support
     questions = []
