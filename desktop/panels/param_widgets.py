@@ -69,33 +69,61 @@ class ValueEditor(QWidget):
         """A hint shown when there is no value (only text editors have room for one)."""
 
 
-class IntEditor(ValueEditor):
-    def __init__(self, port: PortSpec) -> None:
+class _SpinEditor(ValueEditor):
+    """A number in a spin box: emits on arrow steps and on Enter, also when the typed value equals the shown one.
+
+    Subclasses give the spin box, the Python type and the fallback shown for a value it cannot hold.
+    """
+
+    def __init__(self, spin: QSpinBox | QDoubleSpinBox) -> None:
         super().__init__()
-        self.spin = QSpinBox()
-        low = math.ceil(port.minimum) if port.minimum is not None else INT_MIN
-        high = math.floor(port.maximum) if port.maximum is not None else INT_MAX
-        self.spin.setRange(max(low, INT_MIN), min(high, INT_MAX))
-        self.spin.setKeyboardTracking(False)
-        self.spin.setAccelerated(True)
-        compact(self.spin)
-        self._layout.addWidget(self.spin)
+        self.spin = spin
+        spin.setKeyboardTracking(False)
+        compact(spin)
+        self._layout.addWidget(spin)
         self._typed = False
-        self.spin.lineEdit().textEdited.connect(self._on_typed)
-        self.spin.valueChanged.connect(self._on_value)
-        self.spin.editingFinished.connect(self._on_finished)
+        spin.lineEdit().textEdited.connect(self._on_typed)
+        spin.valueChanged.connect(self._on_value)
+        spin.editingFinished.connect(self._on_finished)
+
+    def _current(self) -> Any:
+        raise NotImplementedError
+
+    def _fallback(self) -> Any:
+        raise NotImplementedError
 
     def _on_typed(self) -> None:
         self._typed = True
 
-    def _on_value(self, value: int) -> None:
+    def _on_value(self, _value: object) -> None:
         self._typed = False
-        self.value_edited.emit(int(value))
+        self.value_edited.emit(self._current())
 
     def _on_finished(self) -> None:
         if self._typed:  # the user typed the value already shown (e.g. 0 for a required input)
             self._typed = False
-            self.value_edited.emit(int(self.spin.value()))
+            self.value_edited.emit(self._current())
+
+    def set_value(self, value: Any) -> None:
+        with signals_blocked(self.spin):
+            self.spin.setValue(value if self.accepts(value) else self._fallback())
+        self._typed = False
+
+
+class IntEditor(_SpinEditor):
+    def __init__(self, port: PortSpec) -> None:
+        spin = QSpinBox()
+        low = math.ceil(port.minimum) if port.minimum is not None else INT_MIN
+        high = math.floor(port.maximum) if port.maximum is not None else INT_MAX
+        spin.setRange(max(low, INT_MIN), min(high, INT_MAX))
+        spin.setAccelerated(True)
+        super().__init__(spin)
+
+    def _current(self) -> int:
+        return int(self.spin.value())
+
+    def _fallback(self) -> int:
+        return max(self.spin.minimum(), 0)
 
     def accepts(self, value: Any) -> bool:
         return (
@@ -103,11 +131,6 @@ class IntEditor(ValueEditor):
             and not isinstance(value, bool)
             and self.spin.minimum() <= value <= self.spin.maximum()
         )
-
-    def set_value(self, value: Any) -> None:
-        with signals_blocked(self.spin):
-            self.spin.setValue(int(value) if self.accepts(value) else max(self.spin.minimum(), 0))
-        self._typed = False
 
 
 class FloatSpinBox(QDoubleSpinBox):
@@ -141,36 +164,20 @@ class FloatSpinBox(QDoubleSpinBox):
         return QValidator.State.Acceptable, text, pos
 
 
-class FloatEditor(ValueEditor):
+class FloatEditor(_SpinEditor):
     def __init__(self, port: PortSpec) -> None:
-        super().__init__()
-        self.spin = FloatSpinBox()
+        spin = FloatSpinBox()
         low = port.minimum if port.minimum is not None else -FLOAT_LIMIT
         high = port.maximum if port.maximum is not None else FLOAT_LIMIT
-        self.spin.setRange(float(low), float(high))
-        self.spin.setSingleStep(0.01 if high - low <= 1 else 0.1)
-        self.spin.setKeyboardTracking(False)
-        compact(self.spin)
-        self._layout.addWidget(self.spin)
-        self._typed = False
-        self.spin.lineEdit().textEdited.connect(self._on_typed)
-        self.spin.valueChanged.connect(self._on_value)
-        self.spin.editingFinished.connect(self._on_finished)
-
-    def _on_typed(self) -> None:
-        self._typed = True
+        spin.setRange(float(low), float(high))
+        spin.setSingleStep(0.01 if high - low <= 1 else 0.1)
+        super().__init__(spin)
 
     def _current(self) -> float:
         return round(float(self.spin.value()), 12)
 
-    def _on_value(self, _value: float) -> None:
-        self._typed = False
-        self.value_edited.emit(self._current())
-
-    def _on_finished(self) -> None:
-        if self._typed:
-            self._typed = False
-            self.value_edited.emit(self._current())
+    def _fallback(self) -> float:
+        return max(self.spin.minimum(), 0.0)
 
     def accepts(self, value: Any) -> bool:
         return (
@@ -179,11 +186,6 @@ class FloatEditor(ValueEditor):
             and math.isfinite(value)
             and self.spin.minimum() <= value <= self.spin.maximum()
         )
-
-    def set_value(self, value: Any) -> None:
-        with signals_blocked(self.spin):
-            self.spin.setValue(float(value) if self.accepts(value) else max(self.spin.minimum(), 0.0))
-        self._typed = False
 
 
 class BoolEditor(ValueEditor):
