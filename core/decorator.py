@@ -54,7 +54,9 @@ def node(
 ) -> Any:
     """Attach node metadata to `func` (bare `@node`) or return a decorator that does (`@node(...)`)."""
     if func is not None and not callable(func):
-        raise TypeError(f"@node takes options by keyword (e.g. @node(name={func!r})), not {type(func).__name__}")
+        raise TypeError(
+            f"@node takes options by keyword (e.g. @node(name={func!r})), not {type(func).__name__}"
+        )
     meta = NodeMeta(
         name=name,
         outputs=_names(outputs, "outputs") if outputs is not None else None,

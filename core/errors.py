@@ -16,7 +16,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 
 def one_line(text: str, limit: int = MAX_LINE) -> str:
     """`text` made safe for a one-line message: control characters escaped, at most `limit` characters."""
-    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), str(text))
+    text = _CONTROL.sub(
+        lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), str(text)
+    )
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -183,7 +183,9 @@ def _hints(func: Callable[..., Any]) -> dict[str, Any]:
 
 
 def _is_context(hint: Any) -> bool:
-    if hint is Context or (isinstance(hint, str) and hint.rsplit(".", 1)[-1].removesuffix(" | None") == "Context"):
+    if hint is Context or (
+        isinstance(hint, str) and hint.rsplit(".", 1)[-1].removesuffix(" | None") == "Context"
+    ):
         return True
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -237,7 +239,11 @@ def node_type_from_function(func: Callable[..., Any], name: str, origin: str = "
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name}: cannot read its signature: {exc}") from None
     hints = _hints(func)
-    _check_meta(meta, {p.name for p in signature.parameters.values() if not _is_context(hints.get(p.name, p.annotation))}, name)
+    _check_meta(
+        meta,
+        {p.name for p in signature.parameters.values() if not _is_context(hints.get(p.name, p.annotation))},
+        name,
+    )
     overrides = meta.ports or {}
     inputs: list[PortSpec] = []
     context_param: str | None = None

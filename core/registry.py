@@ -43,7 +43,9 @@ class Registry:
                 self.register_module(module, origin="builtin")
 
     # -- registration ------------------------------------------------------------------------------
-    def register(self, func: Callable[..., Any], name: str | None = None, origin: str = "builtin") -> NodeType:
+    def register(
+        self, func: Callable[..., Any], name: str | None = None, origin: str = "builtin"
+    ) -> NodeType:
         meta: NodeMeta | None = getattr(func, "__nodeloom__", None)
         name = name or getattr(meta, "name", None)
         if not isinstance(name, str) or not TYPE_NAME_RE.match(name):
@@ -131,7 +133,11 @@ class Registry:
 def _entry_point_functions(obj: Any) -> list[Callable[..., Any]]:
     """The functions an entry point offers: a module's named `@node` functions, one function, or a factory's."""
     if isinstance(obj, types.ModuleType):
-        return [v for v in vars(obj).values() if inspect.isfunction(v) and getattr(getattr(v, "__nodeloom__", None), "name", None)]
+        return [
+            v
+            for v in vars(obj).values()
+            if inspect.isfunction(v) and getattr(getattr(v, "__nodeloom__", None), "name", None)
+        ]
     if getattr(obj, "__nodeloom__", None) is not None:
         return [obj]
     if callable(obj):
@@ -154,14 +160,18 @@ def _import_py_type(name: str) -> NodeType:
     except ModuleNotFoundError as exc:
         raise NodeTypeError(f"node type {shown}: module '{exc.name or module_name}' not found") from None
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - user module failed at import: report, don't crash
-        raise NodeTypeError(f"node type {shown}: importing '{module_name}' failed: {type(exc).__name__}: {exc}") from None
+        raise NodeTypeError(
+            f"node type {shown}: importing '{module_name}' failed: {type(exc).__name__}: {exc}"
+        ) from None
     for part in qualname.split("."):
         try:
             target = getattr(target, part)
         except Exception:  # noqa: BLE001 - AttributeError, or a module __getattr__ that raises anything
             raise NodeTypeError(f"node type {shown}: '{module_name}' has no '{qualname}'") from None
     if not callable(target):
-        raise NodeTypeError(f"node type {shown}: '{qualname}' is not a function (it is {type(target).__name__})")
+        raise NodeTypeError(
+            f"node type {shown}: '{qualname}' is not a function (it is {type(target).__name__})"
+        )
     try:
         return node_type_from_function(target, name, origin="py")
     except Exception as exc:  # noqa: BLE001 - whatever reading an odd callable raises, it is not a node type

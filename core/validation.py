@@ -79,25 +79,47 @@ def _check_edges(pipeline: Pipeline, types: dict[str, NodeType], add: _Add) -> d
         src_type, dst_type = get_type(edge.src), get_type(edge.dst)
         out_port = src_type.output(edge.src_port) if src_type is not None else None
         if src_type is not None and out_port is None:
-            add(f"edge {edge}: '{edge.src}' ({src_type.name}) has no output '{edge.src_port}'{_ports_hint(src_type.outputs)}", edge.src, "edges")
+            add(
+                f"edge {edge}: '{edge.src}' ({src_type.name}) has no output '{edge.src_port}'{_ports_hint(src_type.outputs)}",
+                edge.src,
+                "edges",
+            )
         if dst_type is None:
             continue
         in_port = dst_type.input(edge.dst_port)
         if in_port is None:
-            add(f"edge {edge}: '{edge.dst}' ({dst_type.name}) has no input '{edge.dst_port}'{_ports_hint(dst_type.inputs)}", edge.dst, "edges")
+            add(
+                f"edge {edge}: '{edge.dst}' ({dst_type.name}) has no input '{edge.dst_port}'{_ports_hint(dst_type.inputs)}",
+                edge.dst,
+                "edges",
+            )
             continue
         ports = fed.get(edge.dst)
         if ports is None:
             ports = fed[edge.dst] = {}
         count = ports[edge.dst_port] = ports.get(edge.dst_port, 0) + 1
         if count == 2 and not in_port.many:
-            add(f"input '{edge.dst_port}' has more than one incoming edge (only 'many' inputs take several)", edge.dst, f"params.{edge.dst_port}")
-        if out_port is not None and out_port.type != in_port.type and not compatible(out_port.type, in_port.type):
-            add(f"edge {edge}: output type '{out_port.type}' does not fit input type '{in_port.type}'", edge.dst, "edges")
+            add(
+                f"input '{edge.dst_port}' has more than one incoming edge (only 'many' inputs take several)",
+                edge.dst,
+                f"params.{edge.dst_port}",
+            )
+        if (
+            out_port is not None
+            and out_port.type != in_port.type
+            and not compatible(out_port.type, in_port.type)
+        ):
+            add(
+                f"edge {edge}: output type '{out_port.type}' does not fit input type '{in_port.type}'",
+                edge.dst,
+                "edges",
+            )
     return fed
 
 
-def _check_params(pipeline: Pipeline, types: dict[str, NodeType], fed: dict[str, dict[str, int]], add: _Add) -> None:
+def _check_params(
+    pipeline: Pipeline, types: dict[str, NodeType], fed: dict[str, dict[str, int]], add: _Add
+) -> None:
     """Params name real, unfed inputs with fitting values; every required input has a param or an edge."""
     required: dict[str, tuple[str, ...]] = {}
     parameters = pipeline.parameters
@@ -111,9 +133,17 @@ def _check_params(pipeline: Pipeline, types: dict[str, NodeType], fed: dict[str,
         for port_name, value in params.items():
             port = node_type.input(port_name)
             if port is None:
-                add(f"param '{port_name}': no such input{_ports_hint(node_type.inputs)}", node.id, f"params.{port_name}")
+                add(
+                    f"param '{port_name}': no such input{_ports_hint(node_type.inputs)}",
+                    node.id,
+                    f"params.{port_name}",
+                )
             elif port_name in fed_ports:
-                add(f"param '{port_name}': the input is also fed by an edge; remove one", node.id, f"params.{port_name}")
+                add(
+                    f"param '{port_name}': the input is also fed by an edge; remove one",
+                    node.id,
+                    f"params.{port_name}",
+                )
             else:
                 message = check_param_value(port, value, parameters)
                 if message:
@@ -148,7 +178,16 @@ def check_param_value(port: PortSpec, value: Any, parameters: dict[str, Any]) ->
 
 # (Python type of a JSON value, port type) pairs that always fit
 _FITS = frozenset(
-    [(int, "int"), (int, "float"), (float, "float"), (str, "str"), (str, "path"), (bool, "bool"), (list, "list"), (dict, "dict")]
+    [
+        (int, "int"),
+        (int, "float"),
+        (float, "float"),
+        (str, "str"),
+        (str, "path"),
+        (bool, "bool"),
+        (list, "list"),
+        (dict, "dict"),
+    ]
 )
 
 
@@ -171,9 +210,14 @@ def _check_one(port: PortSpec, value: Any) -> str | None:
 
 
 def _json_kind(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object"}.get(
-        type(value), "null" if value is None else type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), "null" if value is None else type(value).__name__)
 
 
 def _ports_hint(ports: tuple[PortSpec, ...]) -> str:

@@ -23,7 +23,10 @@ from ..decorator import node
     icon="fa5s.database",
     outputs=["X", "y"],
     output_types={"X": "numpy.ndarray", "y": "numpy.ndarray"},
-    ports={"n_samples": {"minimum": 2, "maximum": 10_000_000}, "n_features": {"minimum": 1, "maximum": 10_000}},
+    ports={
+        "n_samples": {"minimum": 2, "maximum": 10_000_000},
+        "n_features": {"minimum": 1, "maximum": 10_000},
+    },
 )
 def make_regression(n_samples: int = 500, n_features: int = 4, noise: float = 0.1, seed: int = 0) -> tuple:
     """A synthetic linear regression data set with Gaussian noise."""
@@ -67,7 +70,9 @@ def standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple:
     return (X_train - mean) / std, (X_test - mean) / std
 
 
-def _fit(X: np.ndarray, y: np.ndarray, epochs: int, learning_rate: float, l2: float, ctx: Context | None) -> dict:
+def _fit(
+    X: np.ndarray, y: np.ndarray, epochs: int, learning_rate: float, l2: float, ctx: Context | None
+) -> dict:
     Xb = np.hstack([X, np.ones((len(X), 1))])
     w = np.zeros(Xb.shape[1])
     for epoch in range(epochs):
@@ -88,10 +93,18 @@ def _fit(X: np.ndarray, y: np.ndarray, epochs: int, learning_rate: float, l2: fl
     icon="fa5s.brain",
     outputs=["model"],
     output_types={"model": "dict"},
-    ports={"epochs": {"minimum": 1, "maximum": 1_000_000}, "learning_rate": {"minimum": 0.0, "maximum": 10.0}},
+    ports={
+        "epochs": {"minimum": 1, "maximum": 1_000_000},
+        "learning_rate": {"minimum": 0.0, "maximum": 10.0},
+    },
 )
 def train_linear(
-    X: np.ndarray, y: np.ndarray, ctx: Context, epochs: int = 200, learning_rate: float = 0.05, l2: float = 0.0
+    X: np.ndarray,
+    y: np.ndarray,
+    ctx: Context,
+    epochs: int = 200,
+    learning_rate: float = 0.05,
+    l2: float = 0.0,
 ) -> dict:
     """Fit a linear model by gradient descent, streaming the training loss per epoch."""
     return _fit(X, y, epochs, learning_rate, l2, ctx)

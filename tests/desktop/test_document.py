@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from nodeloom.core.errors import PipelineError
 from nodeloom.core.model import UNSET, Edge
 from nodeloom.desktop.document import Document
@@ -80,7 +79,10 @@ def test_connect_drops_param_on_the_input(doc: Document) -> None:
 
 def test_paste_renames_clashing_ids_and_keeps_inner_edges(doc: Document) -> None:
     fragment = {
-        "nodes": [{"id": "data", "type": "ml.make_regression"}, {"id": "split", "type": "ml.train_test_split"}],
+        "nodes": [
+            {"id": "data", "type": "ml.make_regression"},
+            {"id": "split", "type": "ml.train_test_split"},
+        ],
         "edges": [{"from": "data.X", "to": "split.X"}, {"from": "data.y", "to": "split.y"}],
         "ui": {"nodes": {"data": {"x": 0, "y": 0}}},
     }
