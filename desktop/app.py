@@ -14,6 +14,7 @@ from pathlib import Path
 import qtawesome as qta
 from nodeloom.core.errors import PipelineError
 from nodeloom.core.model import Pipeline
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -36,6 +37,10 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName("nodeloom")
     app.setWindowIcon(qta.icon("fa5s.project-diagram", color="#3d8fd6"))
     theme_manager()
+    if not hasattr(app, "_nodeloom_gc"):
+        # collect cyclic garbage on the GUI thread only: a collection triggered by an engine thread could
+        # otherwise run Qt destructors off the GUI thread and crash
+        app._nodeloom_gc = GarbageCollector(interval=1.0)  # type: ignore[attr-defined]
     return app
 
 

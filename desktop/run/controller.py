@@ -9,6 +9,7 @@ a time per window. Opening or starting a new file cancels a run of the old one.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +32,11 @@ from .stale import StaleTracker
 from .worker import RunThread, RunWorker
 
 CLOSE_WAIT_MS = 5000
+# Every Qt -> Python callback (paint, boundingRect, slots) needs the GIL. While a pure-Python node computes
+# on a thread of this process, each such callback can wait a whole switch interval (5 ms by default), and
+# one frame of the charts makes hundreds of them: seconds of frozen window. 1 ms keeps frames short at a
+# small cost in thread switching; it applies only while a run is live.
+LIVE_SWITCH_INTERVAL_S = 0.001
 _abandoned: list[RunThread] = []  # runs whose node ignored the cancel when the window closed
 
 
@@ -77,12 +83,13 @@ class RunController(QObject):
         self._bridge: EventBridge | None = None
         self._debug: DebugRerun | None = None
         self._debug_outputs: dict[str, dict[str, Any]] = {}
+        self._saved_switch_interval: float | None = None
         self.history_dock.set_pipeline_name(self.document.pipeline.name)
 
     # -- public API ------------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self._thread is not None or (self._debug is not None and self._debug.running)
+        return self._thread is not None or self._debug is not None  # each cleared when its end is handled
 
     def run_all(self) -> bool:
         return self.run()
@@ -135,6 +142,7 @@ class RunController(QObject):
         worker.failed.connect(self._on_failed)
         self._thread = RunThread(worker)
         self.actions.set_running(True)
+        self._live_switch_interval(True)
         self.run_dock.resources.start(self.live.started)
         self.run_dock.title.setText(f"Starting {pipeline.name} on {options.backend}…")
         self._bridge.start()
@@ -181,6 +189,7 @@ class RunController(QObject):
             self.message.emit(why)
             return False
         self.actions.set_running(True)
+        self._live_switch_interval(True)
         self._bridge.start()
         return True
 
@@ -287,6 +296,7 @@ class RunController(QObject):
         self._bridge = None
         self._debug = None
         self.actions.set_running(False)
+        self._live_switch_interval(False)
         if self.state is not None:
             self.state.live = False
             if self.last_result is not None and node_id in self.last_result.nodes and outputs is not None:
@@ -298,6 +308,14 @@ class RunController(QObject):
             self._show_preview(node_id, outputs)
         self.message.emit(f"Debug re-run of {node_id}: " + (error or "succeeded"))
 
+    def _live_switch_interval(self, live: bool) -> None:
+        if live and self._saved_switch_interval is None:
+            self._saved_switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._saved_switch_interval, LIVE_SWITCH_INTERVAL_S))
+        elif not live and self._saved_switch_interval is not None:
+            sys.setswitchinterval(self._saved_switch_interval)
+            self._saved_switch_interval = None
+
     def _finish_thread(self) -> None:
         if self._bridge is not None:
             self._bridge.stop()
@@ -306,6 +324,7 @@ class RunController(QObject):
         if thread is not None:
             thread.wait(CLOSE_WAIT_MS)  # the worker has returned; the thread is only leaving its loop
         self.actions.set_running(False)
+        self._live_switch_interval(False)
 
     # -- views -------------------------------------------------------------------------------------------
     def _show(self, state: RunState | None, title: str | None = None) -> None:

@@ -28,7 +28,6 @@ class MetricsChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = pg.PlotWidget(background=None)
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")
         self.legend = self.plot.addLegend(offset=(-10, 10))
         self.crosshair = pg.InfiniteLine(
@@ -38,6 +37,9 @@ class MetricsChart(QWidget):
         self.plot.addItem(self.crosshair, ignoreBounds=True)
         self.hover_label = QLabel(" ")
         self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.grid = QCheckBox("Grid")
+        self.grid.setToolTip("Grid lines (off by default: they cost more to draw than the curves)")
+        self.grid.toggled.connect(lambda on: self.plot.showGrid(x=on, y=on, alpha=0.2))
         self.log_y = QCheckBox("Log y")
         self.log_y.toggled.connect(lambda on: self.plot.setLogMode(y=on))
         fit = QPushButton("Fit")
@@ -45,6 +47,7 @@ class MetricsChart(QWidget):
         fit.clicked.connect(lambda: self.plot.enableAutoRange())
         top = QHBoxLayout()
         top.addWidget(self.hover_label, 1)
+        top.addWidget(self.grid)
         top.addWidget(self.log_y)
         top.addWidget(fit)
         layout = QVBoxLayout(self)

@@ -119,6 +119,7 @@ def test_metrics_chart_holds_every_point_and_compares_two_runs(qtbot) -> None:
     chart.show_state(state)
     change = state.apply(coalesce(run_events(250)))
     chart.series_changed(change.series)
+    chart.tick(force=True)  # redraws are throttled to 10 a second; a run's end forces one
     assert chart.point_count("a", "loss") == 250
     assert len(chart.curves) == 1
     other = RunState()
@@ -131,6 +132,7 @@ def test_metrics_chart_holds_every_point_and_compares_two_runs(qtbot) -> None:
 def test_timeline_draws_one_bar_per_attempt(qtbot) -> None:
     chart = TimelineChart()
     qtbot.addWidget(chart)
+    chart.show()  # a hidden timeline does not draw
     state = RunState()
     state.apply(coalesce(run_events(5)))
     chart.show_state(state)

@@ -43,8 +43,7 @@ def write_pipeline(
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win)
+    win = MainWindow()  # closed below, not by qtbot: pytest-qt closes widgets before fixture teardown
     win.document.load(write_pipeline(tmp_path / "p.json"))
     win.show()
     yield win
@@ -53,6 +52,8 @@ def window(qtbot, tmp_path: Path) -> MainWindow:
         controller.stop()
         controller.wait(10_000)
     win.document.undo_stack.setClean()  # closing must not ask to save the edits a test made
+    win.close()
+    win.deleteLater()
 
 
 def run(qtbot, controller: RunController, **kwargs):
@@ -74,6 +75,7 @@ def test_run_shows_states_metrics_logs_previews_and_history(qtbot, window: MainW
     assert statuses(window) == {"a": "succeeded", "b": "succeeded", "c": "succeeded", "t": "succeeded"}
     assert window.scene.node_item("b").run_duration_s is not None
     assert controller.run_dock.metrics.point_count("b", "loss") == 120
+    controller.run_dock.tabs.setCurrentWidget(controller.run_dock.timeline)
     assert controller.run_dock.timeline.bar_count == 4
     assert controller.run_dock.progress.value() == 1000
     messages = [line.message for line in controller.logs_dock.model.lines]
@@ -216,7 +218,9 @@ def test_history_reopens_a_run_and_compares_two(qtbot, window: MainWindow) -> No
     assert controller.open_history_run(first.run_id)
     assert controller.run_dock.metrics.point_count("b", "loss") == 120
     assert statuses(window)["b"] == "succeeded"
+    controller.run_dock.tabs.setCurrentWidget(controller.run_dock.timeline)
     assert controller.run_dock.timeline.bar_count == 4
+    controller.run_dock.tabs.setCurrentWidget(controller.run_dock.metrics)
     assert "loss step 110" in [line.message for line in controller.logs_dock.model.lines]
     controller.history_dock.select_runs([first.run_id, second.run_id])
     assert controller.history_dock.compare_button.isEnabled()
@@ -244,6 +248,7 @@ def test_processes_backend_streams_the_same_metrics(qtbot, window: MainWindow) -
     result = run(qtbot, controller)
     assert str(result.status) == "succeeded"
     assert controller.run_dock.metrics.point_count("b", "loss") == 120
+    controller.run_dock.tabs.setCurrentWidget(controller.run_dock.timeline)
     assert controller.run_dock.timeline.bar_count == 4
 
 
