@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-NODE_MODULE = '''
+NODE_MODULE = """
 import time
 from nodeloom.core import Context
 
@@ -35,7 +35,7 @@ def paced_metrics(ctx: Context, rate: float = 10000.0, seconds: float = 5.0) -> 
             if ahead > 0:
                 time.sleep(ahead)
     return total
-'''
+"""
 
 INTERVAL_MS = 5
 TARGET_STALL_MS = 50.0
@@ -73,7 +73,7 @@ def main() -> int:
     from nodeloom.desktop.main_window import MainWindow
     from PySide6.QtCore import QEventLoop, QTimer
 
-    app = create_app()
+    app = create_app()  # kept: the QApplication must live as long as the window
     window = MainWindow()
     window.document.load(path)
     window.show()
@@ -114,24 +114,35 @@ def main() -> int:
     results: list[object] = []
     controller.run_finished.connect(results.append)
     started = time.perf_counter()
-    run_stall, run_ticks = measure(args.seconds * 4 + 10, start=controller.run_all, until_signal=controller.run_finished)
+    run_stall, run_ticks = measure(
+        args.seconds * 4 + 10, start=controller.run_all, until_signal=controller.run_finished
+    )
     elapsed = time.perf_counter() - started
     expected = int(args.rate * args.seconds)
     chart_points = controller.run_dock.metrics.point_count("stream", "value")
     result = results[0] if results else None
     status = str(result.status) if result is not None else "did not finish"
     ratio = run_stall / idle_stall if idle_stall > 0 else float("inf")
-    print(f"nodeloom GUI latency benchmark ({args.backend}, {args.rate:,.0f} events/s for {args.seconds:g} s, "
-          f"Python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+    print(
+        f"nodeloom GUI latency benchmark ({args.backend}, {args.rate:,.0f} events/s for {args.seconds:g} s, "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores)"
+    )
     print(f"  idle:        longest stall {idle_stall:7.1f} ms  ({idle_ticks} ticks of {INTERVAL_MS} ms)")
-    print(f"  during run:  longest stall {run_stall:7.1f} ms  ({run_ticks} ticks, run {status} in {elapsed:.2f} s)")
-    print(f"  ratio run/idle: {ratio:.1f}x   target: longest stall <= {TARGET_STALL_MS:.0f} ms -> "
-          f"{'met' if run_stall <= TARGET_STALL_MS else 'NOT met'}")
-    print(f"  metrics chart holds {chart_points:,} of {expected:,} points -> "
-          f"{'all' if chart_points == expected else 'MISSING POINTS'}")
+    print(
+        f"  during run:  longest stall {run_stall:7.1f} ms  ({run_ticks} ticks, run {status} in {elapsed:.2f} s)"
+    )
+    print(
+        f"  ratio run/idle: {ratio:.1f}x   target: longest stall <= {TARGET_STALL_MS:.0f} ms -> "
+        f"{'met' if run_stall <= TARGET_STALL_MS else 'NOT met'}"
+    )
+    print(
+        f"  metrics chart holds {chart_points:,} of {expected:,} points -> "
+        f"{'all' if chart_points == expected else 'MISSING POINTS'}"
+    )
     controller.close_guard()
     window.document.undo_stack.setClean()
     window.close()
+    del app
     ok = status == "succeeded" and chart_points == expected
     return 0 if ok else 1
 

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from nodeloom.core.engine import RunOptions, RunResult, RunStore
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from ..settings import app_settings
 from .actions import RunActions
 from .canvas_sync import CanvasSync
 from .debug_rerun import DebugRerun
@@ -60,7 +61,12 @@ class RunController(QObject):
         chain = ([first] if first is not None else []) + [self.run_dock, self.logs_dock, self.history_dock]
         for left, right in zip(chain, chain[1:], strict=False):
             window.tabifyDockWidget(left, right)
-        window.resizeDocks([self.run_dock], [280], Qt.Orientation.Vertical)
+        if app_settings().value("window/state") is None:  # first start: give the charts room once shown
+            self.run_dock.first_shown.connect(
+                lambda: QTimer.singleShot(
+                    0, lambda: window.resizeDocks([self.run_dock], [300], Qt.Orientation.Vertical)
+                )
+            )
         self.run_dock.raise_()
         self.preview = OutputPreview()
         window.inspector.add_tab(self.preview, "Run")
@@ -361,7 +367,12 @@ class RunController(QObject):
             act.triggered.connect(lambda _checked=False, s=slot: s(node_id))
 
     def _select_node(self, node_id: str) -> None:
-        if node_id in self.document.pipeline.nodes:
+        if node_id not in self.document.pipeline.nodes:
+            return
+        reveal = getattr(self.window, "reveal_node", None)  # select, frame, show the inspector
+        if callable(reveal):
+            reveal(node_id)
+        else:
             self.scene.select_nodes([node_id])
 
     def _status_message(self, text: str) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
 
 from .metrics_chart import MetricsChart
@@ -17,6 +19,8 @@ from .timeline_chart import TimelineChart
 
 
 class RunDock(QDockWidget):
+    first_shown = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Run", parent)
         self.setObjectName("run_dock")
@@ -26,7 +30,8 @@ class RunDock(QDockWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
-        self.progress.setMaximumWidth(320)
+        self.progress.setMinimumWidth(220)
+        self.progress.setMaximumWidth(360)
         self.timeline = TimelineChart()
         self.metrics = MetricsChart()
         self.resources = ResourcesChart()
@@ -45,6 +50,13 @@ class RunDock(QDockWidget):
         self.setWidget(body)
         self.state: RunState | None = None
         self._last_header = 0.0
+        self._shown_once = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.first_shown.emit()
 
     def show_state(self, state: RunState | None, title: str | None = None) -> None:
         self.state = state
@@ -82,7 +94,7 @@ class RunDock(QDockWidget):
             return
         done, total = state.done_count, len(state.nodes)
         self.progress.setValue(int(round(state.fraction_done * 1000)))
-        self.progress.setFormat(f"{done}/{total} nodes  %p%")
+        self.progress.setFormat(f"{done}/{total} nodes · %p%")
         running = [n for n, s in state.nodes.items() if s.status == "running"]
         when = f"{state.elapsed():.1f} s"
         if state.live:

@@ -20,6 +20,7 @@ from .run_state import RunState, Span
 
 MAX_LABELS = 150
 GROW_INTERVAL_S = 0.25
+CHAR_PX = 7  # about the width of a label character, to decide whether a name fits on its bar
 BAR_HEIGHT = 0.7
 
 
@@ -30,6 +31,7 @@ class TimelineChart(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=False, alpha=0.2)
         self.plot.setLabel("bottom", "seconds since run start")
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getPlotItem().invertY(True)
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
@@ -44,7 +46,9 @@ class TimelineChart(QWidget):
         self._dirty = False
         self._follow = True  # keep the whole run in view until the user zooms or pans
         self._last_refresh = 0.0
+        self._geometry: tuple[list[float], list[float], list[float]] = ([], [], [])
         self.plot.getPlotItem().getViewBox().sigRangeChangedManually.connect(self._user_moved)
+        self.plot.getPlotItem().getViewBox().sigXRangeChanged.connect(self._relabel)
         self.plot.scene().sigMouseMoved.connect(self._hover)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -93,10 +97,11 @@ class TimelineChart(QWidget):
         self.bars.setOpts(
             x0=x0, y0=y0, width=widths, height=[BAR_HEIGHT] * len(spans), brushes=brushes, pens=pens
         )
-        self._update_labels(spans, x0, y0)
         if self._follow:
             end = max(t_now, max((s.end or 0.0) for s in spans), 0.05)
             self.plot.setXRange(min(0.0, min(x0)), end * 1.02, padding=0)
+        self._geometry = (x0, widths, y0)
+        self._update_labels(spans, x0, widths, y0)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -113,7 +118,10 @@ class TimelineChart(QWidget):
         if workers:
             self.plot.setYRange(-0.6, len(workers) - 0.4, padding=0)
 
-    def _update_labels(self, spans: list[Span], x0: list[float], y0: list[float]) -> None:
+    def _update_labels(
+        self, spans: list[Span], x0: list[float], widths: list[float], y0: list[float]
+    ) -> None:
+        """Name each bar wide enough on screen to hold its name (short bars tell theirs on hover)."""
         if len(spans) > MAX_LABELS:
             self._clear_labels()
             return
@@ -123,11 +131,19 @@ class TimelineChart(QWidget):
             self._labels.append(label)
         while len(self._labels) > len(spans):
             self.plot.removeItem(self._labels.pop())
-        for label, span, x, y in zip(self._labels, spans, x0, y0, strict=True):
+        units_per_px = self.plot.getPlotItem().getViewBox().viewPixelSize()[0] or 1.0
+        for label, span, x, w, y in zip(self._labels, spans, x0, widths, y0, strict=True):
             text = span.node_id if span.attempt <= 1 else f"{span.node_id} #{span.attempt}"
-            if label.textItem.toPlainText() != text:
-                label.setText(text)
-            label.setPos(x, y + BAR_HEIGHT / 2)
+            fits = w / units_per_px >= len(text) * CHAR_PX + 8
+            label.setVisible(fits)
+            if fits:
+                if label.textItem.toPlainText() != text:
+                    label.setText(text)
+                label.setPos(x, y + BAR_HEIGHT / 2)
+
+    def _relabel(self, *_args: object) -> None:
+        if len(self._geometry[0]) == len(self._spans):
+            self._update_labels(self._spans, *self._geometry)
 
     def _clear_labels(self) -> None:
         for label in self._labels:
