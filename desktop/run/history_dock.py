@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
+from .dock_body import set_dock_body
 from .palette import STATUS_COLORS
 
 HEADERS = ("started", "pipeline", "status", "duration", "nodes", "backend", "file")
@@ -68,13 +68,7 @@ class HistoryDock(QDockWidget):
         bar.addStretch(1)
         for button in (self.open_button, self.compare_button, refresh):
             bar.addWidget(button)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.message)
-        self.setWidget(body)
+        set_dock_body(self, bar, self.table, self.message)
         self.records: list[Any] = []
         self._selection_changed()
 

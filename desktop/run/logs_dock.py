@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
+from .dock_body import set_dock_body
 from .palette import LEVEL_COLORS
 from .run_state import LogLine
 
@@ -162,12 +162,7 @@ class LogsDock(QDockWidget):
         bar.addWidget(self.level_box)
         bar.addWidget(self.text_box, 1)
         bar.addWidget(copy_button)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
-        layout.addWidget(self.view, 1)
-        self.setWidget(body)
+        set_dock_body(self, bar, self.view)
         self._nodes: set[str] = set()
 
     # -- data ------------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ import time
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QProgressBar, QTabWidget, QWidget
 
+from .dock_body import set_dock_body
 from .metrics_chart import MetricsChart
 from .resources_chart import ResourcesChart
 from .run_state import RunState, StateChange
@@ -42,12 +43,7 @@ class RunDock(QDockWidget):
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.progress)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.tabs, 1)
-        self.setWidget(body)
+        set_dock_body(self, top, self.tabs)
         self.state: RunState | None = None
         self._last_header = 0.0
         self._shown_once = False
