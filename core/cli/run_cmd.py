@@ -130,15 +130,24 @@ def run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     display: Display = LiveDisplay(sys.stdout) if sys.stdout.isatty() else PlainDisplay(sys.stdout)
 
+    notes: list[str] = []
+
     def on_sigint(signum: int, frame: FrameType | None) -> None:
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()
-        display.note("cancelling: waiting for running nodes to stop (Ctrl-C again to quit now)")
+        # printed by on_event, never here: the handler may interrupt a write to the same stream
+        # ("reentrant call inside <_io.BufferedWriter name='<stdout>'>")
+        notes.append("cancelling: waiting for running nodes to stop (Ctrl-C again to quit now)")
+
+    def on_event(event: Event) -> None:
+        while notes:
+            display.note(notes.pop(0))
+        display.event(event)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        result = run_pipeline(loaded.pipeline, options, on_event=display.event, cancel=cancel)
+        result = run_pipeline(loaded.pipeline, options, on_event=on_event, cancel=cancel)
     except PipelineError as exc:
         print_problems(exc.problems, args.file)
         return EXIT_INVALID

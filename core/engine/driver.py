@@ -9,6 +9,7 @@ in order. Nodes themselves are scheduled by the workers as they finish (see `sch
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 
@@ -40,10 +41,15 @@ class Driver:
             if on_event is not None:
                 try:
                     on_event(event)
-                except Exception:  # noqa: BLE001 - a broken listener must not break the run
+                except Exception as exc:  # noqa: BLE001 - a broken listener must not break the run
                     if not self._listener_failed:
                         self._listener_failed = True
-                        log.exception("the run's event listener failed; further errors are not shown")
+                        log.error(
+                            "the run's event listener failed (%s: %s); further errors are not shown",
+                            type(exc).__name__,
+                            str(exc).splitlines()[0] if str(exc) else "",
+                            exc_info=os.environ.get("NODELOOM_DEBUG") == "1",
+                        )
 
     def run(self) -> RunResult:
         s = self.scheduler
