@@ -4,6 +4,7 @@ Ctrl-C, a killed run's history and a hanging node that must not keep the process
 from __future__ import annotations
 
 import json
+import os
 import signal
 import textwrap
 import time
@@ -127,6 +128,10 @@ def test_editing_a_functions_source_invalidates_its_cache(tmp_path: Path) -> Non
         "h": "cached",
     }
     module.write_text(module.read_text().replace("return x + 1", "return x + 2"))
+    # a person's edit comes seconds later; within the same second (and same size) Python would reuse the
+    # stale .pyc that the first run wrote, whatever the cache decides
+    later = module.stat().st_mtime + 2
+    os.utime(module, (later, later))
     assert cli("run", str(path), "--results", str(out)).returncode == 0
     doc = json.loads(out.read_text())
     assert {k: v["status"] for k, v in doc["nodes"].items()} == {
