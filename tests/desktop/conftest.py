@@ -23,3 +23,17 @@ def collect_garbage_on_the_gui_thread() -> Iterator[None]:
     gc.collect()
     if was_enabled:
         gc.enable()
+
+
+@pytest.fixture
+def main_window(qtbot, monkeypatch: pytest.MonkeyPatch):  # -> MainWindow (imported lazily: Qt only here)
+    """A shown editor window whose unsaved-changes prompt answers Discard, so teardown never blocks."""
+    from nodeloom.desktop.main_window import MainWindow
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win

@@ -11,19 +11,15 @@ from nodeloom.core.model import Edge
 from nodeloom.desktop.clipboard import FRAGMENT_MIME, make_fragment, parse_fragment
 from nodeloom.desktop.main_window import MainWindow
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "regression_demo.json"
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch) -> MainWindow:
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    assert win.files.open_path(EXAMPLE)
-    return win
+def window(main_window: MainWindow) -> MainWindow:
+    assert main_window.files.open_path(EXAMPLE)
+    return main_window
 
 
 def test_copy_puts_json_with_inner_edges_on_the_clipboard(window: MainWindow) -> None:

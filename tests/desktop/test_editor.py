@@ -13,20 +13,14 @@ from nodeloom.desktop.panels.palette import NODE_TYPE_MIME
 from nodeloom.desktop.theme import theme_manager
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "regression_demo.json"
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch) -> MainWindow:
-    # closing a dirty window at teardown must not block on a real dialog
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def window(main_window: MainWindow) -> MainWindow:
+    return main_window
 
 
 def type_into(qtbot, line_edit, text: str) -> None:
