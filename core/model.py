@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, NamedTuple
 
@@ -157,18 +157,23 @@ class Pipeline:
     def edges_of(self, node_id: str) -> list[Edge]:
         return [e for e in self.edges if e.src == node_id or e.dst == node_id]
 
-    def unique_id(self, base: str) -> str:
+    def unique_id(self, base: str, taken: Collection[str] = ()) -> str:
+        """A free, valid node id derived from `base`; `taken` adds ids already promised (a paste in progress)."""
         stem = re.sub(r"[^A-Za-z0-9_-]", "_", base) or "node"
         if not re.match(r"[A-Za-z_]", stem):
             stem = "n_" + stem
         stem = stem[:56]
-        if stem not in self.nodes:
+
+        def used(candidate: str) -> bool:
+            return candidate in self.nodes or candidate in taken
+
+        if not used(stem):
             return stem
         stem = (
             re.sub(r"_\d+$", "", stem) or stem
         )  # a copy of "evaluate_2" is "evaluate_3", not "evaluate_2_2"
         i = 2
-        while f"{stem}_{i}" in self.nodes:
+        while used(f"{stem}_{i}"):
             i += 1
         return f"{stem}_{i}"
 

@@ -227,16 +227,10 @@ class Document(QObject):
         renames: dict[str, str] = {}
         nodes: list[tuple[Node, Point | None]] = []
         positions = fragment.get("ui", {}).get("nodes", {})
-        taken = set(self.pipeline.nodes)
+        taken: set[str] = set()  # ids given to earlier nodes of this paste
         for raw in fragment.get("nodes", []):
             node_id = raw["id"]
-            new_id = node_id
-            if new_id in taken:
-                new_id = self.pipeline.unique_id(node_id)
-                i = 2
-                while new_id in taken:
-                    new_id = f"{node_id}_{i}"
-                    i += 1
+            new_id = self.pipeline.unique_id(node_id, taken)
             taken.add(new_id)
             renames[node_id] = new_id
             options = {

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Sequence
 
-from . import nodes_cmd, validate_cmd
+from . import nodes_cmd, run_cmd, runs_cmd, validate_cmd
 from .output import EXIT_INTERRUPTED, EXIT_INVALID, error
 
-HEADLESS_COMMANDS = [validate_cmd, nodes_cmd]
-OPTIONAL_COMMANDS = ["run_cmd", "runs_cmd"]  # engine commands, added when present
+HEADLESS_COMMANDS = [validate_cmd, nodes_cmd, run_cmd, runs_cmd]
 DESKTOP_MODULE = "nodeloom.desktop.cli"
 
 
@@ -25,11 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nodeloom", description="Build and run AI and data pipelines.")
     parser.add_argument("--version", action="version", version="nodeloom 0.1.0")
     sub = parser.add_subparsers(metavar="COMMAND")
-    commands = list(HEADLESS_COMMANDS)
-    for name in OPTIONAL_COMMANDS:
-        if importlib.util.find_spec(f"{__package__}.{name}") is not None:
-            commands.append(importlib.import_module(f"{__package__}.{name}"))
-    for command in commands:
+    for command in HEADLESS_COMMANDS:
         command.add_parser(sub)
     edit = sub.add_parser("edit", help="open the editor on a file")
     edit.add_argument("file", nargs="?", help="pipeline JSON file (new if missing)")
