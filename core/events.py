@@ -100,3 +100,25 @@ class NodeFinished(Event):
     error: str | None = None
     reason: str | None = None  # why cached / skipped / not cached, in words
     outputs: dict[str, str] = field(default_factory=dict)  # short summaries, for display
+
+
+@dataclass(frozen=True, slots=True)
+class SubtaskStarted(Event):
+    """One item of a node's `ctx.map` began (a bar of its own on the timeline, under its node)."""
+
+    node_id: str
+    index: int
+    label: str = ""
+    worker: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubtaskFinished(Event):
+    """One item of a node's `ctx.map` ended: succeeded, cached, failed or cancelled."""
+
+    node_id: str
+    index: int
+    label: str = ""
+    status: NodeStatus = NodeStatus.SUCCEEDED
+    duration_s: float = 0.0
+    error: str | None = None

@@ -6,6 +6,7 @@ and the history reader `RunStore` with its records. See `scheduler.py` for the r
 `dask_backend.py` (optional extra `nodeloom[dask]`, imported only when a run asks for it).
 """
 
+from .cancel import RunCancel
 from .options import RunOptions
 from .results import NodeResult, RunResult
 from .run_store import LogRecord, MetricRecord, NodeRunRecord, RunRecord, RunStore
@@ -17,6 +18,7 @@ __all__ = [
     "NodeResult",
     "NodeRunRecord",
     "RunOptions",
+    "RunCancel",
     "RunRecord",
     "RunResult",
     "RunStore",

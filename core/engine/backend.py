@@ -1,34 +1,71 @@
 """What a run's scheduler talks to: the backend protocol, one attempt's record, and opening a backend.
 
-`Backend` is what `ThreadBackend`, `ProcessBackend` and `dask_backend.DaskBackend` provide; the scheduler
-calls every method with its lock held. `open_backend` builds the one the options ask for; the dask
-module is imported only then (dask.distributed is an optional extra and slow to import).
+`Backend` is what `ThreadBackend`, `ProcessBackend` and `dask_backend.DaskBackend` provide, so the
+scheduler and the driver never ask which backend they have. `BaseBackend` gives every optional hook
+its do-nothing default. The scheduler calls every method with its lock held, except the capture hooks
+(the driver's thread, around the run) and `subtask_runner` (a worker, when a node calls `ctx.map`).
+Workers report back to the scheduler through `Reporter` (its `post`, `on_outcome`, `on_worker_lost`).
+`open_backend` builds the one the options ask for; the dask module is imported only then
+(dask.distributed is an optional extra and slow to import).
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
-from .invoke import Task
+from ..events import Event
+from .invoke import Outcome, Task
+from .map_tasks import Flag, SubtaskRunner
 from .options import RunOptions
-from .process_backend import ProcessBackend
-from .threads_backend import ThreadBackend
+
+
+class Reporter(Protocol):
+    """The scheduler as workers see it (any thread): events, outcomes, and workers that died."""
+
+    def post(self, event: Event) -> None: ...
+
+    def on_outcome(self, worker: str, outcome: Outcome) -> tuple[Task, Attempt] | bool: ...
+
+    def on_worker_lost(self, worker: str, task_id: int | None, message: str) -> None: ...
 
 
 class Backend(Protocol):
-    """What runs attempts: `ThreadBackend`, `ProcessBackend`, `dask_backend.DaskBackend`.
+    """What runs attempts. Flags and hooks, in the order a run meets them:
 
-    Every method is called with the scheduler's lock held; workers report back through `on_outcome`.
+    - `deferred_start`: the backend posts NodeStarted itself when the attempt really starts (dask: with
+      the worker's address); otherwise the scheduler posts it at submission.
+    - `hands_back`: a worker that finishes an attempt runs the next ready node itself, taking it as the
+      return value of `Reporter.on_outcome` (threads: no queue round trip per node); the scheduler then
+      calls `hand_back(worker, attempt)` instead of `submit`.
+    - `begin_capture()` / `end_capture()`: around the run, on the driver's thread (threads: route
+      `print` and `logging` of node threads into node logs).
+    - `prestart(count)`: start that many workers before the first nodes are submitted (processes).
+    - `idle_worker()`, `submit(worker, task, attempt)` (an error string if it could not be sent),
+      `release(worker)` (finished; may take another), `abandon(worker)` (give up its attempt: timeout,
+      cancel, worker death; the slot gets a fresh worker), `signal_cancel()`, `shutdown()`.
+    - `subtask_runner(flag, emit)`: where a node's `ctx.map` items run (None: in the node's thread,
+      one at a time; see `map_tasks`).
     """
 
     name: str
     max_workers: int
+    deferred_start: bool
+    hands_back: bool
+
+    def begin_capture(self) -> None: ...
+
+    def end_capture(self) -> None: ...
+
+    def prestart(self, count: int) -> None: ...
 
     def idle_worker(self) -> str | None: ...
 
     def submit(self, worker: str, task: Task, attempt: Attempt) -> str | None: ...
+
+    def hand_back(self, worker: str, attempt: Attempt) -> None: ...
 
     def release(self, worker: str) -> None: ...
 
@@ -38,12 +75,36 @@ class Backend(Protocol):
 
     def shutdown(self) -> None: ...
 
+    def subtask_runner(self, flag: Flag, emit: Callable[[Event], None]) -> SubtaskRunner | None: ...
 
-class Unopened:
+
+class BaseBackend:
+    """Defaults for the optional hooks of `Backend` (a backend overrides what it supports)."""
+
+    name = "base"
+    max_workers = 0
+    deferred_start = False
+    hands_back = False
+
+    def begin_capture(self) -> None:
+        """Nothing to route: output is captured where the node runs."""
+
+    def end_capture(self) -> None: ...
+
+    def prestart(self, count: int) -> None:
+        """Workers start when first needed."""
+
+    def hand_back(self, worker: str, attempt: Attempt) -> None:
+        raise NotImplementedError(f"the {self.name} backend does not hand work back")
+
+    def subtask_runner(self, flag: Flag, emit: Callable[[Event], None]) -> SubtaskRunner | None:
+        return None  # ctx.map runs the items in the node's own thread
+
+
+class Unopened(BaseBackend):
     """The backend before `Scheduler.open` (explaining the cache never starts one)."""
 
     name = "unopened"
-    max_workers = 0
 
     def idle_worker(self) -> str | None:
         return None
@@ -61,9 +122,13 @@ class Unopened:
 
 
 class Attempt:
-    """One attempt of one node; also its `ctx.cancelled` flag (the run's cancel, or this attempt given up)."""
+    """One attempt of one node; also its `ctx.cancelled` flag (the run's cancel, or this attempt given up).
 
-    __slots__ = ("node_id", "attempt", "worker", "started", "deadline", "stopped", "_run_cancel")
+    `started` is wall-clock time (for events); `deadline` is on `time.monotonic()`, like every deadline
+    in the engine, so a clock change never fires or hides a timeout.
+    """
+
+    __slots__ = ("node_id", "attempt", "worker", "started", "begun", "deadline", "stopped", "_run_cancel")
 
     def __init__(
         self,
@@ -71,11 +136,12 @@ class Attempt:
         attempt: int,
         worker: str,
         started: float,
+        begun: float,
         deadline: float | None,
         run_cancel: threading.Event,
     ) -> None:
         self.node_id, self.attempt, self.worker = node_id, attempt, worker
-        self.started, self.deadline = started, deadline
+        self.started, self.begun, self.deadline = started, begun, deadline
         self.stopped = False
         self._run_cancel = run_cancel
 
@@ -83,12 +149,18 @@ class Attempt:
         return self.stopped or self._run_cancel.is_set()
 
 
-def open_backend(options: RunOptions, workers: int, home: Any, run_id: str, file: str | None) -> Backend:
+def open_backend(
+    options: RunOptions, workers: int, reporter: Reporter, run_id: str, file: str | None
+) -> Backend:
     """The backend for a run (dask: starts a local cluster or connects; PipelineError if it cannot)."""
     if options.backend == "processes":
-        return ProcessBackend(workers, home)
+        from .process_backend import ProcessBackend
+
+        return ProcessBackend(workers, reporter)
     if options.backend == "dask":
         module = importlib.import_module(".dask_backend", __package__)
-        backend: Backend = module.DaskBackend(options.workers, options.scheduler, home, run_id, file)
+        backend: Backend = module.DaskBackend(options.workers, options.scheduler, reporter, run_id, file)
         return backend
-    return ThreadBackend(workers, home)
+    from .threads_backend import ThreadBackend
+
+    return ThreadBackend(workers, reporter)

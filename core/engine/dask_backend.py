@@ -36,6 +36,7 @@ import psutil
 
 from ..errors import PipelineError, Problem
 from ..events import Event, NodeLog
+from .backend import BaseBackend
 from .cache import ResultCache
 from .invoke import Outcome, Task, one_line_error
 
@@ -71,7 +72,7 @@ class _Running:
     delivered: int = 0  # events of this attempt posted so far (they carry their sequence number)
 
 
-class DaskBackend:
+class DaskBackend(BaseBackend):
     """Slots `dask-1..N` (N = the cluster's threads). Call the public methods with the scheduler's lock held."""
 
     name = "dask"

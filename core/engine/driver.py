@@ -4,6 +4,11 @@
 cancelled), lets the scheduler enforce deadlines, retry delays and cancel (`Scheduler.tick`), and hands
 every queued event to the run store and to the listener, so the listener only ever runs on this thread,
 in order. Nodes themselves are scheduled by the workers as they finish (see `scheduler.py`).
+
+A KeyboardInterrupt raised in this thread (Python's default Ctrl-C handler, when the caller installed
+no handler of its own) hurries the cancel: the run still ends `cancelled` with every node final and its
+record written, and then the KeyboardInterrupt is raised again to the caller. Callers that handle
+signals themselves (the CLI) pass a `RunCancel` and call `request(hurry=...)` instead.
 """
 
 from __future__ import annotations
@@ -14,11 +19,9 @@ import time
 from collections.abc import Callable
 
 from ..events import Event, NodeStatus, RunFinished, RunStarted, RunStatus
-from .capture import install_thread_capture, uninstall_thread_capture
 from .results import RunResult
 from .run_writer import RunRecorder
 from .scheduler import Scheduler
-from .threads_backend import ThreadBackend
 
 log = logging.getLogger("nodeloom.engine")
 
@@ -69,23 +72,28 @@ class Driver:
         if self._recorder is not None:
             self._recorder.start(event)
         s.events.append(event)
-        threads = isinstance(s.backend, ThreadBackend)
-        if threads:
-            install_thread_capture()
+        s.backend.begin_capture()
+        interrupted: KeyboardInterrupt | None = None
         try:
             s.start()
             self.deliver_pending()
             while True:
-                s.wake.wait(s.wait_time())
-                s.wake.clear()
-                finished = s.tick()
-                self.deliver_pending()
+                try:
+                    s.wake.wait(s.wait_time())
+                    s.wake.clear()
+                    finished = s.tick()
+                    self.deliver_pending()
+                except (
+                    KeyboardInterrupt
+                ) as exc:  # Python's default Ctrl-C: end the run cleanly, then re-raise
+                    interrupted = exc
+                    s.hurry()
+                    continue
                 if finished:
                     break
         finally:
             s.shutdown()
-            if threads:
-                uninstall_thread_capture()
+            s.backend.end_capture()
         finished_at = time.time()
         nodes = {nid: s.done[nid] for nid in plan.pipeline.nodes if nid in s.done}  # file order
         if s.cancelling is not None:
@@ -99,4 +107,6 @@ class Driver:
         )
         s.events.append(RunFinished(s.run_id, finished_at, status, result.duration_s, result.counts))
         self.deliver_pending()
+        if interrupted is not None:
+            raise interrupted
         return result

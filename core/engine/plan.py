@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,31 @@ class Plan:
         for nid in list(found):
             found.update(self.descendants(nid))
         return found
+
+
+def gather_inputs(node_plan: NodePlan, outputs_of: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """The node's keyword arguments: its params plus, per input port, the upstream outputs feeding it
+    (a `many` port gets the list in edge order). `outputs_of(node id)` gives an upstream node's outputs:
+    the run's results, or the cache for `cached_inputs`; it may raise KeyError for a missing one."""
+    kwargs = dict(node_plan.params)
+    for port, many, sources in node_plan.edge_inputs:
+        if many:
+            kwargs[port] = [outputs_of(src)[src_port] for src, src_port in sources]
+        else:
+            src, src_port = sources[0]
+            kwargs[port] = outputs_of(src)[src_port]
+    return kwargs
+
+
+def disabled_reasons(plan: Plan) -> dict[str, str]:
+    """node id -> why it is skipped before anything runs: "disabled", or "upstream 'x' is disabled"."""
+    reasons: dict[str, str] = {}  # in the order a run reports them: a node, then its descendants
+    for nid, node_plan in plan.nodes.items():
+        if node_plan.node.disabled and nid not in reasons:
+            reasons[nid] = "disabled"
+            for desc in plan.descendants(nid):
+                reasons.setdefault(desc, f"upstream '{nid}' is disabled")
+    return reasons
 
 
 def resolve_value(value: Any, parameters: dict[str, Any]) -> Any:

@@ -1,28 +1,114 @@
 """The main loop of a process worker (runs in the child process).
 
-It receives one task at a time over its pipe, runs it with `invoke.execute`, and sends back the node's
-events as they happen and then the outcome with the outputs pickled once (the same bytes go to the cache
-and to the parent). SIGINT is ignored: a Ctrl-C reaches the whole process group, and cancelling is the
-parent's decision (it sets the worker's cancel event, then kills it). `print` and `logging` in the child
-belong to the running node.
+It receives one message at a time over its pipe: a node attempt (`Task`), run with `invoke.execute`,
+whose events go home as they happen and then the outcome with the outputs pickled once (the parent
+writes those bytes to the cache once it accepted the outcome); or one `ctx.map` item (`Subtask`,
+arriving as pickled bytes), run with `map_tasks.run_subtask`. SIGINT is ignored: a Ctrl-C reaches the
+whole process group, and cancelling is the parent's decision (it sets the worker's cancel event, then
+kills it). `print` and `logging` in the child belong to the running node.
+
+A worker never outlives the run: on Linux the kernel kills it when its parent dies
+(`PR_SET_PDEATHSIG`), and everywhere a thread watches a lifeline pipe whose other end only the parent
+holds, and exits when it closes. Whatever happens to the parent, the worker exits quietly (no
+BrokenPipe traceback on a terminal that the parent no longer owns).
+
+`PipeRunner` is `ctx.map` in a worker: items go to the parent, which runs them on worker processes of
+their own (`process_subtasks`) and sends back each item's reports over this same pipe.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ..events import Event
 from .capture import NodeSink, install_child_capture
 from .invoke import Task, execute
+from .map_tasks import Flag, Subtask, SubtaskReport, run_subtask
+from .summaries import one_line_error
+
+PR_SET_PDEATHSIG = 1
 
 
-def worker_main(conn: Connection, cancel_event: Any, sys_path: list[str]) -> None:
+def die_with_parent(lifeline: Connection) -> None:
+    """Exit when the parent dies: the kernel's parent-death signal (Linux) and a lifeline watcher."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+    def watch() -> None:
+        with contextlib.suppress(BaseException):
+            lifeline.recv_bytes()  # nothing is ever sent: this returns or raises only when the parent is gone
+        os._exit(0)
+
+    threading.Thread(target=watch, name="nodeloom-lifeline", daemon=True).start()
+
+
+class PipeRunner:
+    """A map's items, run by the parent on its own worker processes (see `map_tasks.SubtaskRunner`)."""
+
+    def __init__(self, conn: Connection, send: Callable[[Any], None], capacity: int) -> None:
+        self.capacity = capacity
+        self._conn, self._send = conn, send
+        self._map_id: str | None = None
+        self._local: list[SubtaskReport] = []
+
+    def start(self, sub: Subtask) -> None:
+        self._map_id = sub.map_id
+        try:
+            payload = _dumps(sub)
+        except Exception as exc:  # noqa: BLE001 - a lambda, a closure, an unpicklable item
+            error = f"cannot send the item to a worker process (map a module-level function): {one_line_error(exc)}"
+            self._local.append(
+                SubtaskReport(sub.map_id, sub.index, "done", time.time(), "", False, error=error)
+            )
+            return
+        self._send(("map", sub.map_id, sub.index, payload))
+
+    def wait(self, timeout: float) -> list[SubtaskReport]:
+        found, self._local = self._local, []
+        if found:
+            return found
+        conn = self._conn
+        if not conn.poll(timeout):
+            return found
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                os._exit(0)  # the parent is gone
+            if message is None:
+                os._exit(0)  # the parent is shutting the run down
+            if isinstance(message, tuple) and message[0] == "subreport":
+                found.append(message[1])
+            if not conn.poll(0):
+                return found
+
+    def stop(self) -> None:
+        if self._map_id is not None:
+            self._send(("mapstop", self._map_id))
+
+
+def _dumps(value: Any) -> bytes:
+    from multiprocessing.reduction import ForkingPickler
+
+    return bytes(ForkingPickler.dumps(value))
+
+
+def worker_main(
+    conn: Connection, cancel_event: Any, sys_path: list[str], lifeline: Connection, capacity: int, name: str
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(lifeline)
     for entry in sys_path:
         if entry not in sys.path:
             sys.path.append(entry)
@@ -30,27 +116,48 @@ def worker_main(conn: Connection, cancel_event: Any, sys_path: list[str]) -> Non
     current: list[NodeSink | None] = [None]
 
     def send(message: Any) -> None:
-        with send_lock:
-            conn.send(message)
+        try:
+            with send_lock:
+                conn.send(message)
+        except (OSError, EOFError):
+            os._exit(0)  # the parent is gone: leave quietly
+
+    def emit(event: Event) -> None:
+        send(event)
+
+    def runner(flag: Flag, node_emit: Callable[[Event], None]) -> PipeRunner:
+        return PipeRunner(conn, send, capacity)
 
     install_child_capture(lambda: current[0])
     while True:
         try:
-            task: Task | None = conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):
             return
-        if task is None:
+        except Exception:  # noqa: BLE001 - an item whose function does not import here
+            if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+                raise
+            send(("subfail", one_line_error(sys.exc_info()[1] or Exception())))  # type: ignore[arg-type]
+            continue
+        if message is None:
             return
-
-        def emit(event: Event) -> None:
-            send(event)
-
-        sink = NodeSink(task.node_id, task.run_id, emit, time.time)
-        current[0] = sink
-        try:
-            outcome, data = execute(task, emit, cancel_event, pickled=True)
-        finally:
-            sink.close()
-            current[0] = None
-        outcome.outputs = None  # the parent unpickles `data` instead
-        send(("done", outcome, data))
+        if isinstance(message, Task):
+            sink = NodeSink(message.node_id, message.run_id, emit, time.time)
+            current[0] = sink
+            try:
+                outcome, data = execute(message, emit, cancel_event, pickled=True, subtasks=runner)
+            finally:
+                sink.close()
+                current[0] = None
+            outcome.outputs = None  # the parent unpickles `data` instead
+            send(("done", outcome, data))
+        elif isinstance(message, Subtask):
+            sink = NodeSink(message.node_id, message.run_id, emit, time.time)
+            current[0] = sink
+            try:
+                report = run_subtask(message, cancel_event, emit, name, pickled=True)
+            finally:
+                sink.close()
+                current[0] = None
+            send(("subdone", report))
+        # anything else is a late report of a map that already ended: ignore it

@@ -19,10 +19,11 @@ from ..events import Event
 from ..model import Pipeline
 from ..registry import Registry
 from .cache import ResultCache
+from .cancel import RunCancel
 from .driver import Driver
 from .keys import signatures
 from .options import RunOptions
-from .plan import build_plan
+from .plan import build_plan, disabled_reasons, gather_inputs
 from .results import RunResult
 from .run_writer import RunRecorder
 from .scheduler import Scheduler
@@ -37,6 +38,7 @@ def run_pipeline(
     cancel: threading.Event | None = None,
     registry: Registry | None = None,
 ) -> RunResult:
+    """Run the pipeline. `cancel` (a `RunCancel` to be able to hurry, or any Event) stops it early."""
     options = options or RunOptions()
     plan = build_plan(pipeline, options, registry)
     recorder: RunRecorder | None = None
@@ -45,7 +47,7 @@ def run_pipeline(
             recorder = RunRecorder()
         except sqlite3.Error as exc:
             log.warning("run history not recorded: %s", exc)
-    scheduler = Scheduler(plan, options, cancel or threading.Event())
+    scheduler = Scheduler(plan, options, cancel if cancel is not None else RunCancel())
     try:
         return Driver(scheduler, on_event, recorder).run()
     finally:
@@ -64,13 +66,8 @@ def explain_cache(
     options = options or RunOptions()
     plan = build_plan(pipeline, options, registry)
     scheduler = Scheduler(plan, options, threading.Event())
+    blocked = disabled_reasons(plan)
     reasons: dict[str, str | None] = {}
-    blocked: dict[str, str] = {}
-    for nid, node_plan in plan.nodes.items():
-        if node_plan.node.disabled:
-            blocked[nid] = "disabled"
-            for desc in plan.descendants(nid):
-                blocked.setdefault(desc, f"upstream '{nid}' is disabled")
     for nid in plan.nodes:
         if nid in blocked:
             reasons[nid] = blocked[nid]
@@ -106,19 +103,17 @@ def cached_inputs(
     plan = build_plan(pipeline, base, registry)
     keys, _sigs = signatures(plan, nonce="cached-inputs")
     cache = ResultCache()
-    node_plan = plan.nodes[node_id]
-    kwargs: dict[str, Any] = dict(node_plan.params)
     loaded: dict[str, dict[str, Any]] = {}
-    for port, many, sources in node_plan.edge_inputs:
-        values = []
-        for src, src_port in sources:
-            if src not in loaded:
-                if not plan.nodes[src].node.cache:
-                    return None
-                entry = cache.load(keys[src])
-                if entry is None:
-                    return None
-                loaded[src] = entry["outputs"]
-            values.append(loaded[src][src_port])
-        kwargs[port] = values if many else values[0]
-    return kwargs
+
+    def outputs_of(src: str) -> dict[str, Any]:
+        if src not in loaded:
+            entry = cache.load(keys[src]) if plan.nodes[src].node.cache else None
+            if entry is None:
+                raise LookupError(src)
+            loaded[src] = entry["outputs"]
+        return loaded[src]
+
+    try:
+        return gather_inputs(plan.nodes[node_id], outputs_of)
+    except LookupError:  # an upstream node has no cached result (or lacks that port)
+        return None

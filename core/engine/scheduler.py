@@ -28,11 +28,11 @@ from collections import deque
 from ..events import Event, NodeFinished, NodeLog, NodeStarted, NodeStatus
 from .backend import Attempt, Backend, Unopened, open_backend
 from .cache import ResultCache, scope_of
+from .cancel import RunCancel, hurried
 from .invoke import Outcome, Task
 from .keys import signatures, why_not_cached
 from .options import RunOptions
-from .plan import Plan
-from .process_backend import ProcessBackend, ProcessWorker
+from .plan import Plan, disabled_reasons, gather_inputs
 from .results import NodeResult
 from .summaries import summarize_outputs
 
@@ -78,7 +78,7 @@ class Scheduler:
         self._task_ids = 0
         self._total = len(plan.nodes)
         self._cache_root = str(self.cache.root) if self.cache is not None else None
-        self._hand_back = options.backend == "threads"  # a thread worker runs its next node itself
+        self._hand_back = False  # a worker that finishes runs the next node itself (the backend says)
         self._deferred_start = False  # the backend posts NodeStarted itself (dask: with the worker's address)
 
     # -- events ------------------------------------------------------------------------------------
@@ -109,23 +109,34 @@ class Scheduler:
         """Create the backend (dask: start or connect to a cluster); raises PipelineError if it cannot."""
         self.backend = open_backend(self.options, self.workers, self, self.run_id, self.plan.file)
         self.workers = self.backend.max_workers
-        self._deferred_start = bool(getattr(self.backend, "deferred_start", False))
+        self._deferred_start = self.backend.deferred_start
+        self._hand_back = self.backend.hands_back
 
     def start(self) -> None:
         """Skip disabled nodes, take what the cache has, start the first nodes (caller thread)."""
         with self.lock:
             self._initial()
-            if isinstance(self.backend, ProcessBackend):
-                self.backend.prestart(min(self.workers, len(self.plan.nodes) - len(self.done)))
+            self.backend.prestart(min(self.workers, len(self.plan.nodes) - len(self.done)))
             self._dispatch()
 
     def shutdown(self) -> None:
         with self.lock:
             self.backend.shutdown()
 
+    def hurry(self) -> None:
+        """Cancel without a grace period (the caller's thread was interrupted: stop now)."""
+        cancel = self.cancel
+        if isinstance(cancel, RunCancel):
+            cancel.request(hurry=True)
+        else:
+            cancel.set()
+        with self.lock:
+            self._begin_cancel()
+            self.cancelling = time.monotonic()
+
     def wait_time(self) -> float:
         wait = POLL_S
-        now = time.time()
+        now = time.monotonic()
         with self.lock:
             for attempt in self.running.values():
                 if attempt.deadline is not None:
@@ -133,7 +144,7 @@ class Scheduler:
             if self.delayed:
                 wait = min(wait, self.delayed[0][0] - now)
             if self._hand_back and self.ready and self.running:  # when the newest attempt counts as stalled
-                newest = max(attempt.started for attempt in self.running.values())
+                newest = max(attempt.begun for attempt in self.running.values())
                 wait = min(wait, newest + STALL_S - now)
         return max(wait, 0.0)
 
@@ -148,10 +159,10 @@ class Scheduler:
         if self.cancel.is_set():
             self._begin_cancel()
         if self.cancelling is not None:
-            if not self.running or time.monotonic() >= self.cancelling:
+            if not self.running or time.monotonic() >= self.cancelling or hurried(self.cancel):
                 self._cancel_rest()
             return
-        now = time.time()
+        now = time.monotonic()
         for task_id, attempt in list(self.running.items()):
             if attempt.deadline is not None and now >= attempt.deadline:
                 del self.running[task_id]
@@ -165,13 +176,11 @@ class Scheduler:
         if not self.running and not self.ready and not self.delayed and len(self.done) < self._total:
             stuck = "internal error: never became ready"  # never expected: fail rather than hang
             for nid in [nid for nid in self.plan.nodes if nid not in self.done]:
-                self._finish(nid, NodeResult(NodeStatus.FAILED, error=stuck, finished=now))
+                self._finish(nid, NodeResult(NodeStatus.FAILED, error=stuck, finished=time.time()))
 
     def _initial(self) -> None:
-        for nid, node_plan in self.plan.nodes.items():
-            if node_plan.node.disabled and nid not in self.done:
-                self._finish(nid, NodeResult(NodeStatus.SKIPPED, finished=time.time(), reason="disabled"))
-                self._skip_descendants(nid, f"upstream '{nid}' is disabled")
+        for nid, reason in disabled_reasons(self.plan).items():
+            self._finish(nid, NodeResult(NodeStatus.SKIPPED, finished=time.time(), reason=reason))
         for nid, node_plan in self.plan.nodes.items():
             if not node_plan.upstream and nid not in self.done:  # sources; the rest follow as inputs finish
                 self._became_ready(nid)
@@ -219,9 +228,9 @@ class Scheduler:
         """
         budget = len(self.ready)
         if self._hand_back:
-            now = time.time()
+            now = time.monotonic()
             for attempt in self.running.values():
-                if now - attempt.started < STALL_S:
+                if now - attempt.begun < STALL_S:
                     return
             budget = max(1, len(self.running))
         while self.ready and self.cancelling is None and budget > 0:
@@ -239,14 +248,8 @@ class Scheduler:
     def _prepare(self, nid: str, worker: str) -> tuple[Task, Attempt]:
         """Gather the node's inputs, count the attempt, queue NodeStarted: the attempt is running now."""
         node_plan = self.plan.nodes[nid]
-        kwargs = dict(node_plan.params)
         done = self.done
-        for port, many, sources in node_plan.edge_inputs:
-            if many:
-                kwargs[port] = [done[src].outputs[src_port] for src, src_port in sources]
-            else:
-                src, src_port = sources[0]
-                kwargs[port] = done[src].outputs[src_port]
+        kwargs = gather_inputs(node_plan, lambda src: done[src].outputs)
         number = self.attempts[nid] + 1
         self.attempts[nid] = number
         node = node_plan.node
@@ -257,11 +260,20 @@ class Scheduler:
         cache_key = self.keys[nid] if self.cache is not None and node.cache else None
         self._task_ids += 1
         task = Task(
-            self._task_ids, self.run_id, nid, number, node_plan.node_type, kwargs, cache_key, self._cache_root
+            self._task_ids,
+            self.run_id,
+            nid,
+            number,
+            node_plan.node_type,
+            kwargs,
+            cache_key,
+            self._cache_root,
+            f"{self.scope}\0{nid}" if cache_key is not None else None,
+            nid not in self.forced,
         )
-        attempt = Attempt(
-            nid, number, worker, now, now + node.timeout_s if node.timeout_s else None, self.cancel
-        )
+        begun = time.monotonic()
+        deadline = begun + node.timeout_s if node.timeout_s else None
+        attempt = Attempt(nid, number, worker, now, begun, deadline, self.cancel)
         self.running[self._task_ids] = attempt
         if not self._deferred_start:
             self.events.append(NodeStarted(self.run_id, now, nid, number, worker))
@@ -287,21 +299,20 @@ class Scheduler:
                 self._attempt_failed(attempt, outcome.error or "failed")
             if self._hand_back and self.ready and self.cancelling is None:
                 following = self._prepare(self.ready.popleft(), worker)
-                self.backend.hand_back(worker, following[1])  # type: ignore[attr-defined]  # threads only
+                self.backend.hand_back(worker, following[1])
                 return following  # a fresh attempt: no other worker is due to join now
             self.backend.release(worker)
             self._dispatch()
             return True
 
-    def on_died(self, proc: ProcessWorker, message: str) -> None:
+    def on_worker_lost(self, worker: str, task_id: int | None, message: str) -> None:
+        """A worker died (a process killed, an engine fault in a thread): its attempt fails with `message`."""
         with self.lock:
-            if not isinstance(self.backend, ProcessBackend):
+            attempt = self.running.pop(task_id, None) if task_id is not None else None
+            if attempt is None or attempt.worker != worker:
                 return
-            found = self.backend.worker_died(proc)
-            attempt = self.running.pop(found[1], None) if found is not None else None
-            if found is None or attempt is None:
-                return
-            self.backend.release(found[0])
+            attempt.stopped = True
+            self.backend.abandon(worker)
             if self.cancel.is_set():
                 self._begin_cancel()
                 self._cancelled(attempt.node_id, "run cancelled while it ran")
@@ -316,6 +327,7 @@ class Scheduler:
         finished = outcome.finished if outcome.finished > started else started
         if self.cache is not None:
             self._remember(nid, "succeeded")
+        outcome.accepted = True  # the worker may now write the result to the cache
         reason = self.reasons.get(nid)
         outputs = outcome.outputs or {}
         self._finish(
@@ -346,7 +358,7 @@ class Scheduler:
                 NodeLog(self.run_id, now, nid, "warning", f"attempt {attempt.attempt} failed: {error}{later}")
             )
             if delay > 0:
-                heapq.heappush(self.delayed, (now + delay, self._task_ids, nid))
+                heapq.heappush(self.delayed, (time.monotonic() + delay, self._task_ids, nid))
             else:
                 self.ready.appendleft(nid)
             return
