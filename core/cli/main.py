@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
 
-from . import nodes_cmd, run_cmd, runs_cmd, validate_cmd
-from .output import EXIT_INTERRUPTED, EXIT_INVALID, error
+from ..errors import one_line
+from . import cache_cmd, nodes_cmd, run_cmd, runs_cmd, validate_cmd
+from .output import EXIT_INTERRUPTED, EXIT_INVALID, error, safe
 
-HEADLESS_COMMANDS = [validate_cmd, nodes_cmd, run_cmd, runs_cmd]
+HEADLESS_COMMANDS = [validate_cmd, nodes_cmd, run_cmd, runs_cmd, cache_cmd]
 DESKTOP_MODULE = "nodeloom.desktop.cli"
 
 
@@ -36,8 +38,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _WarningLine(logging.Formatter):
+    """Nodeloom's own warnings (a cache entry that failed verification, history not recorded): one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"nodeloom: {record.levelname.lower()}: {safe(one_line(record.getMessage()))}"
+
+
+def _log_warnings_to_stderr() -> None:
+    logger = logging.getLogger("nodeloom")
+    if not any(getattr(h, "_nodeloom_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(_WarningLine())
+        handler._nodeloom_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _log_warnings_to_stderr()
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)

@@ -1,10 +1,10 @@
 """`nodeloom run FILE`: validate, run with live progress, print a summary table, write `--results`.
 
 Exit codes (the design): 0 every node succeeded or was cached/skipped-by-choice, 1 some node failed,
-2 the file or the usage is invalid (one line per problem), 130 interrupted. The first Ctrl-C cancels
-cleanly (running nodes see `ctx.cancelled`, the run is recorded as cancelled); a second one exits at
-once. On a terminal the progress is a bar with the running nodes, redrawn in place, and node logs
-scroll above it; otherwise every event worth reading is one plain line.
+2 the file, the usage or the run history is invalid (one line per problem), 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM). Both signals cancel cleanly (see `StopSignals`). On a terminal `rich` draws a
+progress bar with the running nodes and node logs scroll above it; otherwise (a pipe, a file, CI) every
+event worth reading is one plain line. Text from the pipeline is made `safe` for the terminal either way.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -21,7 +21,8 @@ from types import FrameType
 from typing import Any, TextIO
 
 from ..atomic import atomic_write_text
-from ..engine import RunOptions, RunResult, run_pipeline
+from ..engine import RunOptions, RunResult, RunStore, run_pipeline
+from ..engine.cache_space import CacheLimitError, cache_limit
 from ..errors import PipelineError
 from ..events import (
     Event,
@@ -34,7 +35,18 @@ from ..events import (
     RunStarted,
 )
 from ..validation import check_file
-from .output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, error, print_problems, table
+from .output import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    error,
+    print_problems,
+    print_table,
+    safe,
+    table,
+)
 
 
 def positive_int(text: str) -> int:
@@ -118,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler and backend != "dask":
         error(f"--scheduler needs --backend dask, not {backend}")
         return EXIT_INVALID
+    problem = _storage_problem(use_cache=not args.no_cache)
+    if problem:
+        error(problem)
+        return EXIT_INVALID
     options = RunOptions(
         backend=backend,
         scheduler=args.scheduler,
@@ -129,32 +145,23 @@ def run(args: argparse.Namespace) -> int:
     )
     cancel = threading.Event()
     display: Display = LiveDisplay(sys.stdout) if sys.stdout.isatty() else PlainDisplay(sys.stdout)
-
-    notes: list[str] = []
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-        # printed by on_event, never here: the handler may interrupt a write to the same stream
-        # ("reentrant call inside <_io.BufferedWriter name='<stdout>'>")
-        notes.append("cancelling: waiting for running nodes to stop (Ctrl-C again to quit now)")
+    signals = StopSignals(cancel)
 
     def on_event(event: Event) -> None:
-        while notes:
-            display.note(notes.pop(0))
+        while signals.notes:
+            display.note(signals.notes.pop(0))
         display.event(event)
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        result = run_pipeline(loaded.pipeline, options, on_event=on_event, cancel=cancel)
+        with signals:
+            result = run_pipeline(loaded.pipeline, options, on_event=on_event, cancel=cancel)
     except PipelineError as exc:
+        display.close()
         print_problems(exc.problems, args.file)
         return EXIT_INVALID
     finally:
         display.close()
-        signal.signal(signal.SIGINT, previous)
-    print(summary(result))
+    print_summary(result)
     if args.results:
         try:
             atomic_write_text(args.results, json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
@@ -162,8 +169,72 @@ def run(args: argparse.Namespace) -> int:
             error(f"cannot write {args.results}: {exc.strerror or exc}")
             return EXIT_INVALID
     if result.status == "cancelled":
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if signals.terminated else EXIT_INTERRUPTED
     return EXIT_FAILED if result.status == "failed" else EXIT_OK
+
+
+def _storage_problem(use_cache: bool) -> str | None:
+    """What stops a run from being recorded or cached, in one line (None: all is well).
+
+    Checked before anything runs, so a damaged history never gets a half-written (phantom) record and
+    a bad cache limit is named by its setting rather than found after the run.
+    """
+    try:
+        RunStore().close()
+    except sqlite3.Error as exc:
+        return str(exc)
+    if use_cache:
+        try:
+            cache_limit()
+        except CacheLimitError as exc:
+            return str(exc)
+    return None
+
+
+class StopSignals:
+    """Ctrl-C and SIGTERM while a run is going on: stop it cleanly, the way a user expects.
+
+    The first signal cancels: running nodes see `ctx.cancelled`, nothing new starts, the run is
+    recorded `cancelled`, the summary and `--results` are written, and the exit code is 130 (Ctrl-C)
+    or 143 (SIGTERM, what `kill`, systemd and CI runners send). The second stops waiting for running
+    nodes (they are abandoned or killed; the record still ends `cancelled`). Only a third one quits at
+    once. The handlers never print: they may interrupt a write to the same stream, so notes wait for
+    the next event.
+    """
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+        self.count = 0
+        self.terminated = False
+        self.notes: list[str] = []
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+        if signum == signal.SIGTERM:
+            self.terminated = True
+        if self.count == 1:
+            self.cancel.set()
+            self.notes.append("cancelling: waiting for running nodes to stop (Ctrl-C again to stop now)")
+        elif self.count == 2:
+            hurry = getattr(self.cancel, "hurry", None)
+            if callable(hurry):
+                hurry()
+            self.notes.append("stopping now: running nodes are abandoned (Ctrl-C again to quit at once)")
+        else:
+            raise KeyboardInterrupt
+
+
+SUMMARY_HEADERS = ("NODE", "STATUS", "ATTEMPTS", "DURATION", "ERROR")
 
 
 def format_duration(seconds: float) -> str:
@@ -181,7 +252,7 @@ def format_counts(counts: dict[str, int]) -> str:
     )
 
 
-def summary(result: RunResult) -> str:
+def summary_rows(result: RunResult) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for node_id, r in result.nodes.items():
         detail = r.error or (
@@ -189,8 +260,21 @@ def summary(result: RunResult) -> str:
         )
         took = format_duration(r.duration_s) if r.attempts or r.status is NodeStatus.CACHED else "-"
         rows.append((node_id, str(r.status), str(r.attempts), took, _clip(detail, 100)))
-    head = table(("NODE", "STATUS", "ATTEMPTS", "DURATION", "ERROR"), rows)
-    return f"{head}\n\nrun {result.run_id} {result.status} in {format_duration(result.duration_s)}: {format_counts(result.counts)}"
+    return rows
+
+
+def summary_line(result: RunResult) -> str:
+    return f"run {result.run_id} {result.status} in {format_duration(result.duration_s)}: {format_counts(result.counts)}"
+
+
+def summary(result: RunResult) -> str:
+    """The summary as plain text (a table of the nodes, then one line)."""
+    return f"{table(SUMMARY_HEADERS, summary_rows(result))}\n\n{safe(summary_line(result))}"
+
+
+def print_summary(result: RunResult) -> None:
+    print_table(SUMMARY_HEADERS, summary_rows(result))
+    print(f"\n{safe(summary_line(result))}")
 
 
 def _clip(text: str, width: int) -> str:
@@ -212,50 +296,43 @@ class Display:
         self.line(f"nodeloom: {text}")
 
     def line(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(safe(text, lines=True) + "\n")
         self.out.flush()
 
     def close(self) -> None:
         pass
 
     def describe(self, event: Event) -> str | None:
-        """The plain line for an event, or None for events not worth a line."""
+        """The plain line for an event, or None for events not worth a line (made safe by `line`)."""
         if isinstance(event, RunStarted):
             self.total = len(event.nodes)
-            return (
-                f"run {event.run_id}: {event.pipeline}, {self.total} nodes on {event.workers} {event.backend}"
-            )
+            return f"run {event.run_id}: {safe(event.pipeline)}, {self.total} nodes on {event.workers} {event.backend}"
         if isinstance(event, NodeStarted):
             again = f" (attempt {event.attempt})" if event.attempt > 1 else ""
-            return f"  started   {event.node_id}{again} on {event.worker}"
+            return f"  started   {safe(event.node_id)}{again} on {safe(event.worker)}"
         if isinstance(event, NodeFinished):
             self.finished += 1
-            text = f"  {event.status!s:<9} {event.node_id}"
+            text = f"  {event.status!s:<9} {safe(event.node_id)}"
             if event.status in (NodeStatus.SUCCEEDED, NodeStatus.FAILED):
                 text += f" in {format_duration(event.duration_s)}"
             if event.error:
-                text += f": {event.error}"
+                text += f": {safe(event.error)}"
             elif event.reason and event.status is not NodeStatus.SUCCEEDED:
-                text += f" ({event.reason})"
+                text += f" ({safe(event.reason)})"
             return text
         if isinstance(event, NodeLog):
-            if "\n" in event.message:
-                event = NodeLog(
-                    event.run_id,
-                    event.time,
-                    event.node_id,
-                    event.level,
-                    event.message.replace("\n", "\n    "),
-                )
+            message = safe(event.message, lines=True).replace("\n", "\n    ")
             return (
-                f"  {event.node_id} | {event.message}"
+                f"  {safe(event.node_id)} | {message}"
                 if event.level in ("info", "debug")
-                else f"  {event.node_id} | {event.level}: {event.message}"
+                else f"  {safe(event.node_id)} | {safe(event.level)}: {message}"
             )
         return None
 
 
 class PlainDisplay(Display):
+    """One plain line per event worth reading: for pipes, files and CI logs."""
+
     def event(self, event: Event) -> None:
         if isinstance(event, RunFinished):
             return
@@ -265,70 +342,74 @@ class PlainDisplay(Display):
 
 
 class LiveDisplay(Display):
-    """A one-line bar with the running nodes at the bottom of the terminal; other lines scroll above it."""
+    """On a terminal: `rich` draws a progress bar with the running nodes at the bottom; lines scroll above.
+
+    Everything shown is made `safe` and handed to rich as `Text` (never parsed as markup), so neither an
+    escape sequence nor a "[bold]" in a node's name or log changes the terminal.
+    """
 
     def __init__(self, out: TextIO) -> None:
         super().__init__(out)
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.running: dict[str, tuple[float, float | None]] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._ticker = threading.Thread(target=self._tick, name="nodeloom-progress", daemon=True)
-        self._ticker.start()
+        self._closed = False
+        self.console = Console(file=out, highlight=False)
+        self.progress = Progress(
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[running]}", markup=False),
+            console=self.console,
+            transient=True,
+            refresh_per_second=4,
+        )
+        self.task = self.progress.add_task("run", total=None, running="")
+        self.progress.start()
+
+    def _running_text(self) -> str:
+        now = time.monotonic()
+        with self._lock:
+            items = list(self.running.items())
+        names = [
+            f"{safe(nid)} {fraction:.0%}" if fraction is not None else f"{safe(nid)} {now - since:.0f}s"
+            for nid, (since, fraction) in items
+        ]
+        text = ("running: " + ", ".join(names)) if names else ""
+        width = max(10, self.console.width - 50)
+        return _clip(text, width)
 
     def event(self, event: Event) -> None:
-        with self._lock:
-            if isinstance(event, NodeStarted):
+        if isinstance(event, NodeStarted):
+            with self._lock:
                 self.running[event.node_id] = (time.monotonic(), None)
-                return self._draw()
-            if isinstance(event, NodeProgress):
+        elif isinstance(event, NodeProgress):
+            with self._lock:
                 if event.node_id in self.running:
                     self.running[event.node_id] = (self.running[event.node_id][0], event.fraction)
-                return None
-            if isinstance(event, NodeFinished):
+            return
+        elif isinstance(event, NodeFinished):
+            with self._lock:
                 self.running.pop(event.node_id, None)
-            if isinstance(event, RunFinished):
-                return self._clear()
-            text = self.describe(event)
-            if text is not None:
-                self._clear()
-                self.out.write(text + "\n")
-            self._draw()
-        return None
+        elif isinstance(event, RunFinished):
+            return
+        text = self.describe(event)
+        if isinstance(event, RunStarted):
+            self.progress.update(self.task, total=self.total)
+        elif isinstance(event, NodeFinished):
+            self.progress.update(self.task, completed=self.finished)
+        if text is not None:
+            self.line(text)
+        self.progress.update(self.task, running=self._running_text())
 
     def line(self, text: str) -> None:
-        with self._lock:
-            self._clear()
-            self.out.write(text + "\n")
-            self._draw()
+        from rich.text import Text
 
-    def _tick(self) -> None:
-        while not self._stop.wait(0.25):
-            with self._lock:
-                self._draw()
-
-    def _clear(self) -> None:
-        self.out.write("\r\x1b[K")
-
-    def _draw(self) -> None:
-        if self._stop.is_set() or not self.total:
-            return
-        width = shutil.get_terminal_size((100, 20)).columns
-        bar_width = 24
-        filled = int(bar_width * self.finished / self.total)
-        now = time.monotonic()
-        names = []
-        for node_id, (since, fraction) in self.running.items():
-            names.append(
-                f"{node_id} {fraction:.0%}" if fraction is not None else f"{node_id} {now - since:.0f}s"
-            )
-        text = f"[{'#' * filled}{'.' * (bar_width - filled)}] {self.finished}/{self.total} {now - self.started:5.1f}s"
-        if names:
-            text += "  running: " + ", ".join(names)
-        self.out.write("\r\x1b[K" + _clip(text, max(10, width - 1)))
-        self.out.flush()
+        self.console.print(Text(safe(text, lines=True)), soft_wrap=True)
 
     def close(self) -> None:
-        with self._lock:
-            self._stop.set()
-            self._clear()
-            self.out.flush()
+        if not self._closed:
+            self._closed = True
+            self.progress.stop()

@@ -1,54 +1,124 @@
 """The on-disk result cache under `nodeloom_home()/cache`, shared by every run, the CLI and the editor.
 
-`objects/<k[:2]>/<key>.pkl` holds one node's outputs, pickled, written atomically (temporary file,
-then rename), so a crash never leaves a half entry and concurrent runs writing the same key are safe.
+`objects/<k[:2]>/<key>.pkl` holds one node's outputs, pickled, behind a header and an HMAC-SHA256 tag
+(`MAGIC`, then the tag, then the pickle). The tag covers the key and the pickle and is made with this
+home's secret (`secret.key`, 32 random bytes, 0600), so an entry that was tampered with, truncated,
+swapped with another key's or copied from another home fails verification and is a miss (one warning
+line, and the file is removed so it warns once) - the pickle is never loaded before the tag checks out.
+Entries are written atomically (`atomic.py`), so concurrent runs writing the same key are safe.
+
 `index/<pipeline>/<node id>.json` remembers the signature of the node's last execution and how it ended,
-so the engine can say in words why a node is not cached. Failed nodes are never stored. A corrupt or
-unreadable entry counts as a miss. Nothing is evicted automatically; delete the folder to reclaim space.
+so the engine can say in words why a node is not cached. Failed nodes are never stored. An entry's
+modification time is its last use (a hit touches it): `cache_space.py` evicts the least recently used
+entries when the cache outgrows its limit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import json
+import logging
 import os
 import pickle
-import tempfile
+import secrets
+import stat
+import threading
 from pathlib import Path
 from typing import Any
 
-from ..home import nodeloom_home
+from ..atomic import atomic_write_bytes
+from ..home import nodeloom_home, private_folder
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+MAGIC = b"NLCACHE2"  # format of an entry; older (unauthenticated) entries have other first bytes
+TAG_SIZE = 32
+SECRET_NAME = "secret.key"
+SECRET_SIZE = 32
+log = logging.getLogger("nodeloom.cache")
+
+_secrets: dict[str, bytes] = {}
+_secrets_lock = threading.Lock()
+
+
+def cache_root() -> Path:
+    return nodeloom_home() / "cache"
 
 
 class ResultCache:
     def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root) if root is not None else nodeloom_home() / "cache"
+        self.root = Path(root) if root is not None else cache_root()
 
     # -- objects -----------------------------------------------------------------------------------
     def object_path(self, key: str) -> Path:
         return self.root / "objects" / key[:2] / f"{key}.pkl"
 
     def has(self, key: str) -> bool:
-        return self.object_path(key).is_file()
+        """Whether a verified entry exists (its tag is checked; nothing is unpickled)."""
+        return self._verified_payload(key, warn=False) is not None
 
     def load(self, key: str) -> dict[str, Any] | None:
-        """The stored entry ({"outputs", "run_id", "node_id", "time"}) or None when missing or unreadable."""
-        try:
-            with open(self.object_path(key), "rb") as f:
-                entry = pickle.load(f)
-        except Exception:  # noqa: BLE001 - missing, truncated, or a class that no longer imports: a miss
+        """The stored entry ({"outputs", "run_id", "node_id", "time"}) or None when missing or not valid.
+
+        A hit marks the entry used now (its modification time), for least-recently-used eviction.
+        """
+        payload = self._verified_payload(key, warn=True)
+        if payload is None:
             return None
-        return entry if isinstance(entry, dict) and isinstance(entry.get("outputs"), dict) else None
+        try:
+            entry = pickle.loads(payload)  # noqa: S301 - authenticated by this home's secret above
+        except Exception:  # noqa: BLE001 - a class that no longer imports: a miss
+            return None
+        if not (isinstance(entry, dict) and isinstance(entry.get("outputs"), dict)):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(self.object_path(key))
+        return entry
 
     def store_bytes(self, key: str, data: bytes) -> None:
-        _atomic_write_bytes(self.object_path(key), data)
+        """Store a pickled entry (from `cache_entry_bytes`) under `key`; raises OSError (a full disk)."""
+        tag = hmac.new(self.secret(), _signed(key, data), hashlib.sha256).digest()
+        private_folder(self.object_path(key).parent)
+        atomic_write_bytes(self.object_path(key), MAGIC + tag + data, private=True)
+
+    def _verified_payload(self, key: str, warn: bool) -> bytes | None:
+        path = self.object_path(key)
+        try:
+            with open(path, "rb") as f:
+                blob = f.read()
+        except OSError:
+            return None
+        head = len(MAGIC) + TAG_SIZE
+        if len(blob) >= head and blob.startswith(MAGIC):
+            payload = blob[head:]
+            expected = hmac.new(self.secret(), _signed(key, payload), hashlib.sha256).digest()
+            if hmac.compare_digest(expected, blob[len(MAGIC) : head]):
+                return payload
+        if warn:
+            log.warning(
+                "cache entry %s failed verification (tampered, truncated or from another NODELOOM_HOME): "
+                "ignored and removed; the node runs again",
+                path,
+            )
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return None
+
+    # -- the secret ----------------------------------------------------------------------------------
+    def secret(self) -> bytes:
+        """This cache's HMAC key: read once per process, created (0600) on first use."""
+        name = str(self.root.resolve())
+        with _secrets_lock:
+            found = _secrets.get(name)
+            if found is None:
+                found = _secrets[name] = _read_or_create_secret(self.root / SECRET_NAME)
+            return found
 
     # -- index ---------------------------------------------------------------------------------------
     def _index_path(self, scope: str, node_id: str) -> Path:
         folder = hashlib.sha256(scope.encode()).hexdigest()[:16]
-        return self.root / "index" / folder / f"{node_id}.json"
+        return self.root / "index" / folder / f"{_file_safe(node_id)}.json"
 
     def last(self, scope: str, node_id: str) -> dict[str, Any] | None:
         try:
@@ -60,7 +130,75 @@ class ResultCache:
     def remember(self, scope: str, node_id: str, key: str, signature: dict[str, Any], status: str) -> None:
         record = {"key": key, "status": status, "signature": signature}
         text = json.dumps(record, sort_keys=True, default=repr)
-        _atomic_write_bytes(self._index_path(scope, node_id), text.encode("utf-8"))
+        path = self._index_path(scope, node_id)
+        private_folder(path.parent)
+        atomic_write_bytes(path, text.encode("utf-8"), private=True)
+
+
+def _signed(key: str, payload: bytes) -> bytes:
+    """What an entry's tag covers: the key (an entry cannot be moved to another key) and the pickle."""
+    return b"nodeloom-cache-entry\0" + key.encode("ascii", "replace") + b"\0" + payload
+
+
+def _file_safe(node_id: str) -> str:
+    """A node id as a file name: ids are validated, but a name must never leave its folder."""
+    if node_id and all(c.isalnum() or c in "_-." for c in node_id) and not node_id.startswith("."):
+        return node_id
+    return "_" + hashlib.sha256(node_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _read_or_create_secret(path: Path) -> bytes:
+    """The secret at `path`; a missing, short, foreign-owned or group/world-readable one is replaced.
+
+    A replaced secret only costs misses (entries signed with the old one no longer verify); keeping a
+    secret that others could read or have written would let them forge entries.
+    """
+    private_folder(path.parent)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            st = os.fstat(fd)
+            value = os.read(fd, SECRET_SIZE + 1)
+        finally:
+            os.close(fd)
+        mine = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+        if stat.S_ISREG(st.st_mode) and mine and not st.st_mode & 0o077 and len(value) == SECRET_SIZE:
+            return value
+        log.warning(
+            "cache secret %s is not private or not valid: made a new one (cached results re-run)", path
+        )
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("cache secret %s unreadable (%s): made a new one", path, exc.strerror or exc)
+    fresh = secrets.token_bytes(SECRET_SIZE)
+    tmp = _write_tmp(path, fresh)
+    try:
+        os.link(tmp, path)  # first writer wins; a concurrent process reads the winner's secret
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        try:
+            with open(path, "rb") as f:
+                value = f.read(SECRET_SIZE + 1)
+        except OSError:
+            value = b""
+        if len(value) == SECRET_SIZE and not os.stat(path).st_mode & 0o077:
+            return value
+        os.replace(_write_tmp(path, fresh), path)  # a bad secret in the way: ours replaces it
+        return fresh
+    except OSError:  # no hard links (some file systems): rename, last writer wins
+        os.replace(tmp, path)
+        return fresh
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    return fresh
+
+
+def _write_tmp(path: Path, data: bytes) -> Path:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    atomic_write_bytes(tmp, data, private=True)
+    return tmp
 
 
 def cache_entry_bytes(outputs: dict[str, Any], run_id: str, node_id: str, finished: float) -> bytes:
@@ -73,16 +211,3 @@ def cache_entry_bytes(outputs: dict[str, Any], run_id: str, node_id: str, finish
 def scope_of(pipeline_name: str, file: str | None) -> str:
     """Which pipeline a node id belongs to, for the index: its file when known, else its name."""
     return "file:" + os.path.abspath(file) if file else "name:" + pipeline_name
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

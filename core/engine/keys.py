@@ -10,8 +10,12 @@ part of the key, so renaming a node keeps its cache.
 service), so their key mixes in a per-run nonce. Their descendants' keys therefore change on every run
 too, and they re-run: reusing a downstream result computed from an older, different upstream value would
 be silently wrong. A run with `use_cache=False` neither reads nor writes the cache.
-Limitation, as in Prefect and ComfyUI: a function's code hash covers its own source only, not helpers
-it calls.
+
+A key covers what the function can see, not only its text (`code_identity.py`): the resolved file and
+content of its module and of the project modules that module imports, and the versions of installed
+packages it imports (Nodeloom's own for built-in types). So a changed module constant or helper re-runs
+the node, and two projects whose `steps.py` differ share nothing. Not covered: files a function reads
+(name them in a param, or mark the node `cache: false`).
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from .cache import ResultCache
+from .code_identity import identity_hash, module_identity
 from .plan import Plan
 
-ENGINE_SALT = "nodeloom-cache-1"
+ENGINE_SALT = "nodeloom-cache-2"
 
 
 def _dumps(value: Any) -> str:
@@ -35,7 +40,13 @@ def signatures(plan: Plan, nonce: str) -> tuple[dict[str, str], dict[str, dict[s
     """node id -> key, and node id -> the signature recorded in the cache index (for explanations)."""
     keys: dict[str, str] = {}
     sigs: dict[str, dict[str, Any]] = {}
+    checked: dict[str, dict[str, Any]] = {}
+    module_hashes: dict[str, str] = {}
     for nid, node_plan in plan.nodes.items():
+        node_type = node_plan.node_type
+        module = module_hashes.get(node_type.name)
+        if module is None:
+            module = module_hashes[node_type.name] = identity_hash(module_identity(node_type, checked))
         inputs = {
             port: [[src, src_port, keys[src]] for src, src_port in sources]
             for port, _many, sources in node_plan.edge_inputs
@@ -43,6 +54,7 @@ def signatures(plan: Plan, nonce: str) -> tuple[dict[str, str], dict[str, dict[s
         sig = {
             "type": node_plan.node_type.name,
             "code": node_plan.node_type.code_hash,
+            "module": module,
             "params": node_plan.params,
             "inputs": inputs,
         }
@@ -50,6 +62,7 @@ def signatures(plan: Plan, nonce: str) -> tuple[dict[str, str], dict[str, dict[s
             "salt": ENGINE_SALT,
             "type": sig["type"],
             "code": sig["code"],
+            "module": module,
             "params": node_plan.params,
             "inputs": {
                 port: [[src_port, key] for _src, src_port, key in rows] for port, rows in inputs.items()
@@ -102,6 +115,10 @@ def difference(plan: Plan, node_id: str, current: dict[str, Any], last: dict[str
             " (cache: false, re-runs every time)" if volatile and len(volatile) == len(changed_from) else ""
         )
         return f"input from {text} changed{suffix}"
+    if old_sig.get("module") != current["module"]:
+        return (
+            f"module of {current['type']} changed (its file, a module it imports, or where it is loaded from)"
+        )
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import importlib.metadata
 import json
 import logging
 import os
@@ -40,7 +41,15 @@ log = logging.getLogger("nodeloom.engine")
 
 
 @functools.cache
-def _process_started() -> float | None:
+def nodeloom_version() -> str | None:
+    try:
+        return importlib.metadata.version("nodeloom")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+@functools.cache
+def process_started() -> float | None:
     try:
         return psutil.Process(os.getpid()).create_time()
     except psutil.Error:
@@ -59,12 +68,12 @@ class RunRecorder:
         self._thread = threading.Thread(target=self._loop, name="nodeloom-run-recorder", daemon=True)
 
     def start(self, event: RunStarted) -> None:
-        pid_started = _process_started()
+        pid_started = process_started()
         self._write(
             [
                 (
                     "INSERT OR REPLACE INTO runs (run_id, pipeline, file, started, status, backend, workers, parameters, "
-                    "pid, pid_started, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "pid, pid_started, host, nodeloom_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             event.run_id,
@@ -78,6 +87,7 @@ class RunRecorder:
                             os.getpid(),
                             pid_started,
                             socket.gethostname(),
+                            nodeloom_version(),
                         )
                     ],
                 )
@@ -157,9 +167,16 @@ class RunRecorder:
         if nodes:
             statements.append((_UPSERT_NODE, list(nodes.values())))
         if logs:
-            statements.append(("INSERT INTO logs VALUES (?, ?, ?, ?, ?)", logs))
+            statements.append(
+                ("INSERT INTO logs (run_id, node_id, time, level, message) VALUES (?, ?, ?, ?, ?)", logs)
+            )
         if metrics:
-            statements.append(("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)", metrics))
+            statements.append(
+                (
+                    "INSERT INTO metrics (run_id, node_id, name, step, value, time) VALUES (?, ?, ?, ?, ?, ?)",
+                    metrics,
+                )
+            )
         if finished is not None:
             statements.append(
                 (

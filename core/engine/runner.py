@@ -13,12 +13,14 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from ..events import Event
 from ..model import Pipeline
 from ..registry import Registry
 from .cache import ResultCache
+from .cache_space import Lease
 from .cancel import RunCancel
 from .driver import Driver
 from .keys import signatures
@@ -48,8 +50,13 @@ def run_pipeline(
         except sqlite3.Error as exc:
             log.warning("run history not recorded: %s", exc)
     scheduler = Scheduler(plan, options, cancel if cancel is not None else RunCancel())
-    try:
-        return Driver(scheduler, on_event, recorder).run()
+    try:  # the lease keeps concurrent runs' pruning off this run's entries; it prunes when the run ends
+        with (
+            Lease(scheduler.cache, scheduler.run_id, scheduler.keys.values())
+            if scheduler.cache
+            else nullcontext()
+        ):
+            return Driver(scheduler, on_event, recorder).run()
     finally:
         if recorder is not None:
             recorder.close()
