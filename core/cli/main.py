@@ -53,6 +53,7 @@ def _log_warnings_to_stderr() -> None:
         handler.setFormatter(_WarningLine())
         handler._nodeloom_cli = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
+        logger.propagate = False  # printed here once, not again by a root handler (or Python's last resort)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
