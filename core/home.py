@@ -25,7 +25,37 @@ def nodeloom_home() -> Path:
     """The state folder, created 0700 (or tightened to 0700) on first use."""
     env = os.environ.get("NODELOOM_HOME")
     home = Path(env).expanduser() if env else Path(platformdirs.user_data_dir("nodeloom", appauthor=False))
+    if _too_open(home):  # made by an older Nodeloom (or by hand): tighten what is ours in it, once
+        private_folder(home)
+        _tighten_tree(home)
     return private_folder(home)
+
+
+def _too_open(path: Path) -> bool:
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return bool(st.st_mode & 0o077) and _ours(st) and not st.st_mode & stat.S_ISVTX and path != Path.home()
+
+
+def _ours(st: os.stat_result) -> bool:
+    return not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+
+
+def _tighten_tree(home: Path) -> None:
+    """Folders 0700 and files 0600 below `home`, for those we own (symbolic links are not followed)."""
+    for folder, dirs, files in os.walk(home):
+        for name in dirs:
+            with contextlib.suppress(OSError):
+                st = os.lstat(os.path.join(folder, name))
+                if stat.S_ISDIR(st.st_mode) and _ours(st) and st.st_mode & 0o077:
+                    os.chmod(os.path.join(folder, name), PRIVATE_FOLDER_MODE)
+        for name in files:
+            path = Path(folder, name)
+            with contextlib.suppress(OSError):
+                if _ours(os.lstat(path)):
+                    tighten(path)
 
 
 def private_folder(path: Path) -> Path:
@@ -38,10 +68,8 @@ def private_folder(path: Path) -> Path:
     for folder in reversed(missing):  # each one 0700 (mkdir(parents=True) would make parents 0755)
         with contextlib.suppress(FileExistsError):
             folder.mkdir(mode=PRIVATE_FOLDER_MODE)
-    with contextlib.suppress(OSError):
-        st = path.stat()
-        mine = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
-        if mine and not st.st_mode & stat.S_ISVTX and st.st_mode & 0o077 and path != Path.home():
+    if _too_open(path):
+        with contextlib.suppress(OSError):
             os.chmod(path, PRIVATE_FOLDER_MODE)
     return path
 

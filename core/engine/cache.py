@@ -49,21 +49,29 @@ def cache_root() -> Path:
 class ResultCache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else cache_root()
+        self._warned = False  # one warning line per cache (per run), however many entries are bad
 
     # -- objects -----------------------------------------------------------------------------------
     def object_path(self, key: str) -> Path:
         return self.root / "objects" / key[:2] / f"{key}.pkl"
 
     def has(self, key: str) -> bool:
-        """Whether a verified entry exists (its tag is checked; nothing is unpickled)."""
-        return self._verified_payload(key, warn=False) is not None
+        """Whether an entry in the current format exists: cheap (the editor asks after every edit).
+
+        Its tag is checked when it is loaded; one that fails then is a miss like any other.
+        """
+        try:
+            with open(self.object_path(key), "rb") as f:
+                return f.read(len(MAGIC)) == MAGIC
+        except OSError:
+            return False
 
     def load(self, key: str) -> dict[str, Any] | None:
         """The stored entry ({"outputs", "run_id", "node_id", "time"}) or None when missing or not valid.
 
         A hit marks the entry used now (its modification time), for least-recently-used eviction.
         """
-        payload = self._verified_payload(key, warn=True)
+        payload = self._verified_payload(key)
         if payload is None:
             return None
         try:
@@ -82,7 +90,7 @@ class ResultCache:
         private_folder(self.object_path(key).parent)
         atomic_write_bytes(self.object_path(key), MAGIC + tag + data, private=True)
 
-    def _verified_payload(self, key: str, warn: bool) -> bytes | None:
+    def _verified_payload(self, key: str) -> bytes | None:
         path = self.object_path(key)
         try:
             with open(path, "rb") as f:
@@ -95,14 +103,15 @@ class ResultCache:
             expected = hmac.new(self.secret(), _signed(key, payload), hashlib.sha256).digest()
             if hmac.compare_digest(expected, blob[len(MAGIC) : head]):
                 return payload
-        if warn:
+        if not self._warned:
+            self._warned = True
             log.warning(
                 "cache entry %s failed verification (tampered, truncated or from another NODELOOM_HOME): "
-                "ignored and removed; the node runs again",
+                "ignored and removed; the node runs again (further bad entries of this run are removed silently)",
                 path,
             )
-            with contextlib.suppress(OSError):
-                path.unlink()
+        with contextlib.suppress(OSError):
+            path.unlink()
         return None
 
     # -- the secret ----------------------------------------------------------------------------------

@@ -147,6 +147,13 @@ def test_home_is_0700_and_every_file_in_it_0600(tmp_path: Path, nodeloom_home: P
     os.chmod(nodeloom_home, 0o755)  # a home made by an older version: tightened
     (nodeloom_home / "runs.sqlite").touch(mode=0o644)
     os.chmod(nodeloom_home / "runs.sqlite", 0o644)
+    old_entry = nodeloom_home / "cache" / "objects" / "ab" / "abcd.pkl"
+    old_entry.parent.mkdir(parents=True)
+    old_entry.write_bytes(b"an entry from an older version")
+    (nodeloom_home / "autosave").mkdir(mode=0o755)
+    (nodeloom_home / "autosave" / "p-123.json").write_text("{}")
+    for made in (old_entry, nodeloom_home / "autosave" / "p-123.json"):
+        os.chmod(made, 0o644)
     path = write(
         tmp_path / "p.json", [{"id": "talk", "type": N + "chatty"}, {"id": "n", "type": N + "number"}]
     )
@@ -154,7 +161,14 @@ def test_home_is_0700_and_every_file_in_it_0600(tmp_path: Path, nodeloom_home: P
         proc = cli("run", str(path))
         assert proc.returncode == 0, proc.stderr
         files = [p for p in nodeloom_home.rglob("*") if p.is_file()]
-        assert {p.name for p in files} >= {"runs.sqlite", "runs.sqlite-wal", "runs.sqlite-shm", "secret.key"}
+        assert {p.name for p in files} >= {
+            "runs.sqlite",
+            "runs.sqlite-wal",
+            "runs.sqlite-shm",
+            "secret.key",
+            "abcd.pkl",
+            "p-123.json",
+        }
         assert any(p.suffix == ".pkl" for p in files)
         loose = {str(p): oct(p.stat().st_mode & 0o777) for p in files if p.stat().st_mode & 0o077}
         assert loose == {}
