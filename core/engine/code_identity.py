@@ -90,6 +90,9 @@ def _collect(root: types.ModuleType) -> dict[str, Any]:
         path = _file_of(module)
         if path is None:
             continue
+        if module is not root and module.__name__.startswith("nodeloom."):
+            packages["nodeloom"] = _version("nodeloom")  # the engine's own modules: by its version
+            continue
         if module is not root and _installed(path):
             _add_package(packages, module.__name__)
             continue
