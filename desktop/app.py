@@ -8,6 +8,7 @@ and runs the event loop.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -75,6 +76,10 @@ def run_editor(file: Path | None, reopen_last: bool = False) -> int:
         return 2
     window.show()
     QTimer.singleShot(0, window.frame_all)
+    # Ctrl-C in the terminal closes like the window's close button (unsaved changes are asked about), with
+    # no traceback; the timer gives Python a moment to run the handler while Qt's loop waits
+    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, app.closeAllWindows))
+    QTimer(app, interval=250, timeout=lambda: None).start()
     quit_after = os.environ.get(QUIT_AFTER_ENV)
     if quit_after:
 

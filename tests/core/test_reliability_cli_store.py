@@ -550,3 +550,22 @@ def test_a_store_written_by_the_previous_version_opens_and_migrates(
         conn.execute("PRAGMA user_version = 99")
     newer = cli("runs")
     assert newer.returncode == 2 and "newer Nodeloom" in newer.stderr
+
+
+def test_the_editor_started_from_a_terminal_quits_on_ctrl_c(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.json", [{"id": "n", "type": N + "number"}])
+    env = {**cli_env(), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nodeloom.core.cli.main", "edit", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(5)  # the window is up (or nearly: a Ctrl-C during start-up ends in "interrupted", 130)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode in (0, 130) and "Traceback" not in stderr, stderr
