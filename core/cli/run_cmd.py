@@ -396,13 +396,11 @@ class LiveDisplay(Display):
         elif isinstance(event, RunFinished):
             return
         text = self.describe(event)
-        if isinstance(event, RunStarted):
-            self.progress.update(self.task, total=self.total)
-        elif isinstance(event, NodeFinished):
-            self.progress.update(self.task, completed=self.finished)
+        total = self.total if isinstance(event, RunStarted) else None
+        self.progress.update(self.task, total=total, completed=self.finished, running=self._running_text())
+        self.progress.refresh()  # a line printed next redraws the bar as last refreshed: make it current
         if text is not None:
             self.line(text)
-        self.progress.update(self.task, running=self._running_text())
 
     def line(self, text: str) -> None:
         from rich.text import Text
