@@ -16,7 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
-from .atomic import PRIVATE_FILE_MODE
+from .atomic import PRIVATE_FILE_MODE, atomic_write_bytes, atomic_write_text
 
 PRIVATE_FOLDER_MODE = 0o700
 
@@ -99,3 +99,15 @@ def tighten(path: Path) -> None:
         st = os.lstat(path)
         if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
             os.chmod(path, PRIVATE_FILE_MODE)
+
+
+def write_private(path: Path, data: str | bytes) -> None:
+    """Write a file under NODELOOM_HOME the way every one is written: atomically, 0600, in a 0700 folder.
+
+    For code outside the engine that keeps state here (the editor's autosaves).
+    """
+    private_folder(path.parent)
+    if isinstance(data, str):
+        atomic_write_text(path, data, private=True)
+    else:
+        atomic_write_bytes(path, data, private=True)

@@ -19,7 +19,6 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a terminated process
 
 
 MAX_PRINTED_PROBLEMS = 1000

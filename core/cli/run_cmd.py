@@ -40,7 +40,6 @@ from .output import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
-    EXIT_TERMINATED,
     error,
     print_problems,
     print_table,
@@ -169,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
             error(f"cannot write {args.results}: {exc.strerror or exc}")
             return EXIT_INVALID
     if result.status == "cancelled":
-        return EXIT_TERMINATED if signals.terminated else EXIT_INTERRUPTED
+        return signals.exit_code
     return EXIT_FAILED if result.status == "failed" else EXIT_OK
 
 
@@ -195,8 +194,8 @@ class StopSignals:
     """Ctrl-C and SIGTERM while a run is going on: stop it cleanly, the way a user expects.
 
     The first signal cancels: running nodes see `ctx.cancelled`, nothing new starts, the run is
-    recorded `cancelled`, the summary and `--results` are written, and the exit code is 130 (Ctrl-C)
-    or 143 (SIGTERM, what `kill`, systemd and CI runners send). The second stops waiting for running
+    recorded `cancelled`, the summary and `--results` are written, and the exit code is 130 (Ctrl-C),
+    143 (SIGTERM, what `kill`, systemd and CI runners send) or 129 (SIGHUP: the terminal closed). The second stops waiting for running
     nodes (they are abandoned or killed; the record still ends `cancelled`). Only a third one quits at
     once. The handlers never print: they may interrupt a write to the same stream, so notes wait for
     the next event.
@@ -205,13 +204,14 @@ class StopSignals:
     def __init__(self, cancel: threading.Event) -> None:
         self.cancel = cancel
         self.count = 0
-        self.terminated = False
+        self.exit_code = EXIT_INTERRUPTED
         self.notes: list[str] = []
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> StopSignals:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self._on_signal)
+        for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                self._previous[sig] = signal.signal(sig, self._on_signal)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -220,8 +220,8 @@ class StopSignals:
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1
-        if signum == signal.SIGTERM:
-            self.terminated = True
+        if self.count == 1:
+            self.exit_code = 128 + signum  # 130 SIGINT, 143 SIGTERM, 129 SIGHUP (the terminal closed)
         if self.count == 1:
             self.cancel.set()
             self.notes.append("cancelling: waiting for running nodes to stop (Ctrl-C again to stop now)")

@@ -155,3 +155,24 @@ def test_renaming_a_node_keeps_its_cache(tmp_path: Path) -> None:
     nodes[3]["id"] = "renamed"
     result = run_pipeline(pipeline(nodes, edges, {"v": 1}))
     assert result.nodes["renamed"].status is NodeStatus.CACHED
+
+
+def test_a_built_in_type_is_keyed_by_its_file_and_nodeloom_version() -> None:
+    from nodeloom.core.engine.code_identity import module_identity
+    from nodeloom.core.registry import default_registry
+
+    builtin = default_registry().get("data.value")
+    identity = module_identity(builtin)
+    assert "nodeloom" in identity["packages"]
+    assert any(path.endswith(".py") for path in identity["files"])
+
+
+def test_write_private_makes_a_0600_file_in_a_0700_folder(tmp_path: Path) -> None:
+    from nodeloom.core.home import write_private
+
+    target = tmp_path / "deep" / "autosave" / "doc.json"
+    write_private(target, "{}")
+    assert target.read_text() == "{}"
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert oct(target.parent.stat().st_mode & 0o777) == "0o700"
+    assert oct((tmp_path / "deep").stat().st_mode & 0o777) == "0o700"

@@ -270,8 +270,13 @@ def wait_for_line(proc: subprocess.Popen[str], text: str, timeout: float = 30) -
     raise AssertionError(f"never saw {text!r}: {seen}")
 
 
-@pytest.mark.parametrize("backend", ["threads", "processes"])
-def test_sigterm_cancels_records_writes_results_and_exits_143(tmp_path: Path, backend: str) -> None:
+@pytest.mark.parametrize(
+    ("backend", "sig", "code"),
+    [("threads", signal.SIGTERM, 143), ("processes", signal.SIGTERM, 143), ("threads", signal.SIGHUP, 129)],
+)
+def test_sigterm_cancels_records_writes_results_and_exits_143(
+    tmp_path: Path, backend: str, sig: int, code: int
+) -> None:
     nodes = [
         {"id": "quick", "type": N + "number"},
         {"id": "coop", "type": N + "cooperative", "params": {"seconds": 30}},
@@ -282,9 +287,9 @@ def test_sigterm_cancels_records_writes_results_and_exits_143(tmp_path: Path, ba
     proc = cli_popen("run", str(path), "--backend", backend, "--results", str(out))
     wait_for_line(proc, "started   coop")
     children = psutil.Process(proc.pid).children(recursive=True)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 143, stdout + stderr
+    assert proc.returncode == code, stdout + stderr
     assert "Traceback" not in stderr
     doc = json.loads(out.read_text())
     assert doc["status"] == "cancelled" and statuses(out) == {
