@@ -165,55 +165,64 @@ def _file_safe(node_id: str) -> str:
 
 
 def _read_or_create_secret(path: Path) -> bytes:
-    """The secret at `path`; a missing, short, foreign-owned or group/world-readable one is replaced.
+    """The secret at `path`; a missing one is created, an unusable one replaced.
 
-    A replaced secret only costs misses (entries signed with the old one no longer verify); keeping a
-    secret that others could read or have written would let them forge entries.
+    Unusable: not a regular file, not ours, readable or writable by others, or not 32 bytes. Replacing
+    one only costs misses (entries signed with it no longer verify); keeping a secret that others could
+    read or have written would let them forge entries.
     """
     private_folder(path.parent)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        try:
-            st = os.fstat(fd)
-            value = os.read(fd, SECRET_SIZE + 1)
-        finally:
-            os.close(fd)
-        mine = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
-        if stat.S_ISREG(st.st_mode) and mine and not st.st_mode & 0o077 and len(value) == SECRET_SIZE:
-            return value
-        log.warning(
-            "cache secret %s is not private or not valid: made a new one (cached results re-run)", path
-        )
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        log.warning("cache secret %s unreadable (%s): made a new one", path, exc.strerror or exc)
+    found, problem = _read_secret(path)
+    if found is not None:
+        return found
     fresh = secrets.token_bytes(SECRET_SIZE)
     tmp = _write_tmp(path, fresh)
-    try:
-        os.link(tmp, path)  # first writer wins; a concurrent process reads the winner's secret
-    except FileExistsError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    if problem is None:  # missing: of several processes creating it at once, the first one wins
         try:
-            with open(path, "rb") as f:
-                value = f.read(SECRET_SIZE + 1)
-        except OSError:
-            value = b""
-        if len(value) == SECRET_SIZE and not os.stat(path).st_mode & 0o077:
-            return value
-        os.replace(_write_tmp(path, fresh), path)  # a bad secret in the way: ours replaces it
-        return fresh
-    except OSError:  # no hard links (some file systems): rename, last writer wins
-        os.replace(tmp, path)
-        return fresh
-    with contextlib.suppress(OSError):
-        os.unlink(tmp)
+            os.link(tmp, path)
+        except FileExistsError:
+            os.unlink(tmp)
+            found, problem = _read_secret(path)
+            if found is not None:
+                return found
+            tmp = _write_tmp(path, fresh)
+        except OSError:  # no hard links on this file system: the rename below (last writer wins)
+            pass
+        else:
+            os.unlink(tmp)
+            return fresh
+    if problem is not None:
+        log.warning("cache secret %s %s: made a new one (cached results run again)", path, problem)
+    os.replace(tmp, path)
     return fresh
 
 
+def _read_secret(path: Path) -> tuple[bytes | None, str | None]:
+    """(the secret, None), or (None, what is wrong with it), or (None, None) when there is none."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"is unreadable ({exc.strerror or exc})"
+    try:
+        st = os.fstat(fd)
+        value = os.read(fd, SECRET_SIZE + 1)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(st.st_mode):
+        return None, "is not a regular file"
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        return None, "belongs to another user"
+    if st.st_mode & 0o077:
+        return None, "was readable or writable by others"
+    if len(value) != SECRET_SIZE:
+        return None, "has the wrong size"
+    return value, None
+
+
 def _write_tmp(path: Path, data: bytes) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     atomic_write_bytes(tmp, data, private=True)
     return tmp
 

@@ -11,23 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from engine_helpers import cli, cli_popen, write
+from engine_helpers import cli, cli_popen, wait_for_line, write
 from nodeloom.core.engine import RunStore
 
 N = "py:engine_nodes:"
-
-
-def wait_for_line(proc, text: str, timeout: float = 30) -> list[str]:
-    seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        if text in line:
-            return seen
-    raise AssertionError(f"never saw {text!r}; got {seen}")
 
 
 def test_results_file_and_exit_code_of_a_failed_run(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from engine_helpers import cli, cli_env, cli_popen, write
+from engine_helpers import cli, cli_env, cli_popen, wait_for_line, write
 from nodeloom.core.engine import RunStore
 
 N = "py:engine_nodes:"
@@ -257,19 +257,6 @@ def test_terminal_display_is_rich_and_still_escapes_controls(tmp_path: Path) -> 
 
 
 # -- 8.10 / 8.12 signals -------------------------------------------------------------------------------
-def wait_for_line(proc: subprocess.Popen[str], text: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        if text in line:
-            return
-    raise AssertionError(f"never saw {text!r}: {seen}")
-
-
 @pytest.mark.parametrize(
     ("backend", "sig", "code"),
     [("threads", signal.SIGTERM, 143), ("processes", signal.SIGTERM, 143), ("threads", signal.SIGHUP, 129)],
@@ -574,3 +561,42 @@ def test_the_editor_started_from_a_terminal_quits_on_ctrl_c(tmp_path: Path) -> N
     finally:
         proc.kill()
     assert proc.returncode in (0, 130) and "Traceback" not in stderr, stderr
+
+
+def test_a_secret_others_could_read_is_replaced(tmp_path: Path, nodeloom_home: Path) -> None:
+    path = write(tmp_path / "p.json", [{"id": "n", "type": N + "number", "params": {"value": 2}}])
+    out = tmp_path / "r.json"
+    assert cli("run", str(path)).returncode == 0
+    secret = nodeloom_home / "cache" / "secret.key"
+    old = secret.read_bytes()
+    os.chmod(secret, 0o644)
+    proc = cli("run", str(path), "--results", str(out))
+    assert proc.returncode == 0 and statuses(out) == {"n": "succeeded"}
+    assert len([line for line in proc.stderr.splitlines() if "readable or writable by others" in line]) == 1
+    assert secret.read_bytes() != old and stat.S_IMODE(secret.stat().st_mode) == 0o600
+
+
+def test_clearing_the_cache_during_a_run_keeps_what_the_run_uses(tmp_path: Path, nodeloom_home: Path) -> None:
+    nodes = [
+        {"id": "first", "type": N + "number", "params": {"value": 4}},
+        {"id": "wait", "type": N + "slow", "params": {"seconds": 3}},
+    ]
+    path = write(tmp_path / "p.json", nodes, [("first.result", "wait.x")])
+    leases = nodeloom_home / "cache" / "leases"
+    leases.mkdir(parents=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    stale = leases / "crashed-run.json"
+    stale.write_text(json.dumps({"pid": int(dead.stdout), "pid_started": 1.0, "host": None, "keys": ["k"]}))
+    out = tmp_path / "r.json"
+    proc = cli_popen("run", str(path), "--results", str(out))
+    wait_for_line(proc, "started   wait")
+    cleared = cli("cache", "clear")
+    assert cleared.returncode == 0 and "1 in use by running runs kept" in cleared.stdout, cleared.stdout
+    assert len(_entries(nodeloom_home)) == 1 and not stale.exists()
+    proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert cli("run", str(path), "--results", str(out)).returncode == 0
+    assert statuses(out) == {"first": "cached", "wait": "cached"}
+    assert list(leases.iterdir()) == []
