@@ -191,13 +191,13 @@ def _storage_problem(use_cache: bool) -> str | None:
 
 
 class StopSignals:
-    """Ctrl-C and SIGTERM while a run is going on: stop it cleanly, the way a user expects.
+    """Ctrl-C, SIGTERM and SIGHUP while a run is going on: stop it cleanly, the way a user expects.
 
     The first signal cancels: running nodes see `ctx.cancelled`, nothing new starts, the run is
     recorded `cancelled`, the summary and `--results` are written, and the exit code is 130 (Ctrl-C),
-    143 (SIGTERM, what `kill`, systemd and CI runners send) or 129 (SIGHUP: the terminal closed). The second stops waiting for running
-    nodes (they are abandoned or killed; the record still ends `cancelled`). Only a third one quits at
-    once. The handlers never print: they may interrupt a write to the same stream, so notes wait for
+    143 (SIGTERM, what `kill`, systemd and CI runners send) or 129 (SIGHUP: the terminal closed). The
+    second stops waiting for running nodes (they are abandoned or killed; the record still ends
+    `cancelled`). Only a third one quits at once. The handlers never print: they may interrupt a write to the same stream, so notes wait for
     the next event.
     """
 
@@ -222,7 +222,6 @@ class StopSignals:
         self.count += 1
         if self.count == 1:
             self.exit_code = 128 + signum  # 130 SIGINT, 143 SIGTERM, 129 SIGHUP (the terminal closed)
-        if self.count == 1:
             self.cancel.set()
             self.notes.append("cancelling: waiting for running nodes to stop (Ctrl-C again to stop now)")
         elif self.count == 2:
