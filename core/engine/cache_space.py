@@ -2,8 +2,8 @@
 
 The limit: `NODELOOM_CACHE_LIMIT` if set, else `cache.limit` in `NODELOOM_HOME/config.toml`, else
 `DEFAULT_LIMIT` (5 GB) or 10% of the disk holding the cache, whichever is smaller. A limit is a size
-("500MB", "2 GiB", "10G", a plain number of bytes) or a share of the disk ("10%"); "0" keeps nothing
-between runs.
+("500MB", "2 GiB", "10G", a plain number of bytes) or a share of the disk ("10%"); "0" keeps only the
+latest run's results.
 
 Each run leases the keys it may read or write (`leases/<run id>.json`, with its pid) for as long as it
 runs, and prunes after it ends. Pruning never removes an entry leased by a run whose process is still

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import importlib.machinery
 import importlib.metadata
 import inspect
 import os
@@ -26,7 +27,7 @@ import sys
 import sysconfig
 import threading
 import types
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..node_types import NodeType
 
@@ -44,7 +45,8 @@ def module_identity(node_type: NodeType, checked: dict[str, dict[str, Any]] | No
     module = _module_of(node_type.func)
     if module is None:
         return {"module": None, "files": {}, "packages": {}}
-    name = module.__name__
+    # the same module name may be another project's file (an editor that opened two projects)
+    name = f"{module.__name__}@{_file_of(module)}"
     if checked is not None and name in checked:
         return checked[name]
     with _lock:
@@ -77,36 +79,55 @@ def _module_of(func: Any) -> types.ModuleType | None:
     return module or inspect.getmodule(target)
 
 
+class _Source(NamedTuple):
+    name: str
+    package: str
+    path: str | None
+
+
 def _collect(root: types.ModuleType) -> dict[str, Any]:
     files: dict[str, str] = {}
     packages: dict[str, str] = {}
     seen: set[str] = set()
-    todo = [root]
+    first = _Source(root.__name__, root.__package__ or "", _file_of(root))
+    todo = [first]
     while todo and len(files) < MAX_FILES:
-        module = todo.pop()
-        if module.__name__ in seen:
+        source = todo.pop()
+        if source.name in seen or source.path is None:
             continue
-        seen.add(module.__name__)
-        path = _file_of(module)
-        if path is None:
-            continue
-        if module is not root and module.__name__.startswith("nodeloom."):
+        seen.add(source.name)
+        if source is not first and source.name.startswith("nodeloom."):
             packages["nodeloom"] = _version("nodeloom")  # the engine's own modules: by its version
             continue
-        if module is not root and _installed(path):
-            _add_package(packages, module.__name__)
+        if source is not first and _installed(source.path):
+            _add_package(packages, source.name)
             continue
-        digest = _file_hash(path)
+        digest = _file_hash(source.path)
         if digest is None:
             continue
-        files[path] = digest
-        for imported in _imports(module, path):
-            found = sys.modules.get(imported)
-            if isinstance(found, types.ModuleType) and imported not in seen:
-                todo.append(found)
-    if _installed(_file_of(root) or ""):
+        files[source.path] = digest
+        todo.extend(s for s in map(_source_of, _imports(source)) if s is not None and s.name not in seen)
+    if _installed(first.path or ""):
         _add_package(packages, root.__name__)
     return {"module": root.__name__, "files": files, "packages": packages}
+
+
+def _source_of(name: str) -> _Source | None:
+    """Where module `name` comes from: the imported module, else (top-level names only) where an import
+    would find it, without importing it (a module the function imports lazily, at run time)."""
+    module = sys.modules.get(name)
+    if isinstance(module, types.ModuleType):
+        return _Source(name, module.__package__ or "", _file_of(module))
+    if "." in name or name in sys.stdlib_module_names:  # finding a submodule would import its package
+        return None
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(name)
+    except (ImportError, ValueError, OSError):
+        return None
+    if spec is None or not spec.origin or not spec.has_location:
+        return None
+    package = name if spec.submodule_search_locations is not None else ""
+    return _Source(name, package, os.path.realpath(spec.origin))
 
 
 def _file_of(module: types.ModuleType) -> str | None:
@@ -135,16 +156,17 @@ def _file_hash(path: str) -> str | None:
         return None
 
 
-def _imports(module: types.ModuleType, path: str) -> list[str]:
-    """Module names `module`'s source imports (absolute, relative ones resolved against its package)."""
-    if not path.endswith(".py"):
+def _imports(source: _Source) -> list[str]:
+    """Module names `source` imports (absolute, relative ones resolved against its package)."""
+    path = source.path
+    if path is None or not path.endswith(".py"):
         return []
     try:
         with open(path, "rb") as f:
             tree = ast.parse(f.read())
     except (OSError, SyntaxError, ValueError):
         return []
-    package = module.__package__ or ""
+    package = source.package
     names: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

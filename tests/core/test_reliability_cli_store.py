@@ -73,23 +73,30 @@ def test_a_helper_module_and_a_package_module_are_part_of_the_key(tmp_path: Path
         "@node\ndef scaled(x: int = 5) -> int:\n    return x * SCALE\n"
     )
     (folder / "helper.py").write_text("OFFSET = 1\n")
+    (folder / "lazy_helper.py").write_text("FACTOR = 10\n")
     (folder / "top.py").write_text(
-        "import helper\n\n\ndef shifted(x: int = 5) -> int:\n    return x + helper.OFFSET\n"
+        "import helper\n\n\ndef shifted(x: int = 5) -> int:\n    return x + helper.OFFSET\n\n\n"
+        "def later(x: int = 5) -> int:\n    import lazy_helper\n\n    return x * lazy_helper.FACTOR\n"
     )
     path = write(
         folder / "p.json",
-        [{"id": "s", "type": "py:pkgnodes.steps:scaled"}, {"id": "t", "type": "py:top:shifted"}],
+        [
+            {"id": "s", "type": "py:pkgnodes.steps:scaled"},
+            {"id": "t", "type": "py:top:shifted"},
+            {"id": "l", "type": "py:top:later"},
+        ],
     )
     out = tmp_path / "r.json"
     assert cli("run", str(path), "--results", str(out)).returncode == 0
     assert cli("run", str(path), "--results", str(out)).returncode == 0
-    assert statuses(out) == {"s": "cached", "t": "cached"}
+    assert statuses(out) == {"s": "cached", "t": "cached", "l": "cached"}
     edit(folder / "pkgnodes" / "consts.py", "SCALE = 2", "SCALE = 3")
     edit(folder / "helper.py", "OFFSET = 1", "OFFSET = 4")
+    edit(folder / "lazy_helper.py", "FACTOR = 10", "FACTOR = 20")  # imported only when the node runs
     proc = cli("run", str(path), "--results", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert statuses(out) == {"s": "succeeded", "t": "succeeded"}
-    assert (outputs(out, "s"), outputs(out, "t")) == (15, 9)
+    assert statuses(out) == {"s": "succeeded", "t": "succeeded", "l": "succeeded"}
+    assert (outputs(out, "s"), outputs(out, "t"), outputs(out, "l")) == (15, 9, 100)
 
 
 # -- 8.7 authenticated entries ----------------------------------------------------------------------------
