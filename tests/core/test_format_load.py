@@ -67,11 +67,13 @@ def test_bad_json_reports_line_and_column(tmp_path: Path) -> None:
         ('"text"', "the top level must be a JSON object, got the string 'text'"),
         ("3", "the top level must be a JSON object, got the number 3"),
         ("null", "the top level must be a JSON object, got null"),
-        ('{"a": NaN}', "invalid JSON: NaN is not valid JSON"),
-        ('{"a": -Infinity}', "invalid JSON: -Infinity is not valid JSON"),
+        ('{"a": NaN}', "invalid JSON at line 1 column 7: NaN is not valid JSON"),
+        ('{"a": -Infinity}', "invalid JSON at line 1 column 7: -Infinity is not valid JSON"),
+        ('{"a":\n  1e400}', "invalid JSON at line 2 column 3: the number 1e400 is too large (it would be infinite)"),
+        ('{"a": [-1E+400]}', "invalid JSON at line 1 column 8: the number -1E+400 is too large (it would be infinite)"),
         ('{"a": 1, "a": 2}', "invalid JSON: duplicate key 'a'"),
         ('{"a": ' + "9" * 5000 + "}", "invalid JSON: a number has too many digits"),
-        ("[" * 100_000, "invalid JSON: nested too deeply"),
+        ("[" * 100_000, "invalid JSON at line 1 column 101: nested more than 100 levels deep"),
         ("{}", "not a Nodeloom pipeline: 'format' is missing (expected 'nodeloom.pipeline')"),
         (
             '{"format": "other"}',
@@ -175,15 +177,15 @@ def test_unknown_keys_are_reported_in_file_order(tmp_path: Path) -> None:
         ),
         (
             {"id": "a", "type": "data.value", "retries": -1},
-            "node 'a': 'retries' must be an integer from 0 to 1000",
+            "node 'a': 'retries' must be an integer from 0 to 100",
         ),
         (
             {"id": "a", "type": "data.value", "retries": 1.5},
-            "node 'a': 'retries' must be an integer from 0 to 1000",
+            "node 'a': 'retries' must be an integer from 0 to 100",
         ),
         (
             {"id": "a", "type": "data.value", "retries": True},
-            "node 'a': 'retries' must be an integer from 0 to 1000",
+            "node 'a': 'retries' must be an integer from 0 to 100",
         ),
         ({"id": "a", "type": "data.value", "retries": "2"}, "node 'a': 'retries' must be an integer"),
         (
