@@ -29,14 +29,12 @@ def run(args: argparse.Namespace) -> int:
     result = check_file(args.file, trust=args.trust)
     warnings = sum(1 for p in result.problems if p.severity == WARNING)
     errors = len(result.problems) - warnings
-    if result.problems:
-        print_problems(result.problems, args.file)
+    if result.problems:  # errors first: they are what must change; then what could not be checked
+        print_problems(sorted(result.problems, key=lambda p: p.severity == WARNING), args.file)
     unchecked = f", {warnings} not fully checked" if warnings else ""
     if errors or result.pipeline is None:
         print(one_line(f"{args.file}: {errors} problem{'s' if errors != 1 else ''}{unchecked}"))
         return EXIT_INVALID
     pipeline = result.pipeline
-    print(
-        one_line(f"{args.file}: ok ({len(pipeline.nodes)} nodes, {len(pipeline.edges)} edges){unchecked}")
-    )
+    print(one_line(f"{args.file}: ok ({len(pipeline.nodes)} nodes, {len(pipeline.edges)} edges){unchecked}"))
     return EXIT_OK

@@ -69,8 +69,14 @@ def test_bad_json_reports_line_and_column(tmp_path: Path) -> None:
         ("null", "the top level must be a JSON object, got null"),
         ('{"a": NaN}', "invalid JSON at line 1 column 7: NaN is not valid JSON"),
         ('{"a": -Infinity}', "invalid JSON at line 1 column 7: -Infinity is not valid JSON"),
-        ('{"a":\n  1e400}', "invalid JSON at line 2 column 3: the number 1e400 is too large (it would be infinite)"),
-        ('{"a": [-1E+400]}', "invalid JSON at line 1 column 8: the number -1E+400 is too large (it would be infinite)"),
+        (
+            '{"a":\n  1e400}',
+            "invalid JSON at line 2 column 3: the number 1e400 is too large (it would be infinite)",
+        ),
+        (
+            '{"a": [-1E+400]}',
+            "invalid JSON at line 1 column 8: the number -1E+400 is too large (it would be infinite)",
+        ),
         ('{"a": 1, "a": 2}', "invalid JSON: duplicate key 'a'"),
         ('{"a": ' + "9" * 5000 + "}", "invalid JSON: a number has too many digits"),
         ("[" * 100_000, "invalid JSON at line 1 column 101: nested more than 100 levels deep"),
