@@ -70,6 +70,20 @@ _NAMES: dict[str, Any] = {
     "Context": Context,
 }
 _FORMS = {"Optional", "Union", "Literal", "Annotated"}
+_BUILTINS = {
+    "int",
+    "float",
+    "str",
+    "bool",
+    "bytes",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "object",
+    "None",
+    "Context",
+}
 _MODULE_PREFIXES = {"typing", "typing_extensions", "collections.abc", "pathlib", "builtins"}
 _DECORATOR_MODULES = ("nodeloom",)
 _DYNAMIC = {"__getattr__", "globals", "setattr", "exec", "eval", "vars"}
@@ -110,7 +124,8 @@ def static_node_type(name: str, module_name: str, qualname: str, file: str, show
         init = _last_def(target.body, "__init__")
         if target.decorator_list or init is None or not isinstance(init, ast.FunctionDef):
             raise UncheckedType(f"'{qualname}' is a class whose constructor is made when the module runs")
-        stub = module.stub(init, shown, drop_first=True, decorators_allowed=False)
+        stub = module.stub(init, shown, drop_first=True, decorators_allowed=False, returns=target.name)
+        stub.__doc__ = ast.get_docstring(target)  # a class node is described by the class, as imported
     else:
         stub = module.stub(target, shown, drop_first=False, method=owner_is_class)
     try:
@@ -199,7 +214,9 @@ class _Module:
         drop_first: bool,
         method: bool = False,
         decorators_allowed: bool = True,
+        returns: str | None = None,
     ) -> Callable[..., Any]:
+        """A function with `func`'s signature (`returns`: a class of this module it constructs)."""
         meta_kwargs: dict[str, Any] | None = None
         for deco in func.decorator_list:
             if decorators_allowed and self._is_node_decorator(deco):
@@ -238,11 +255,14 @@ class _Module:
             params.append(
                 self._param(args.kwarg, inspect.Parameter.VAR_KEYWORD, inspect.Parameter.empty, annotations)
             )
-        returns = self._hint(func.returns) if func.returns is not None else inspect.Signature.empty
-        if returns is not inspect.Signature.empty:
-            annotations["return"] = returns
+        if returns is not None:
+            result: Any = self._local_class(returns)
+        else:
+            result = self._hint(func.returns) if func.returns is not None else inspect.Signature.empty
+        if result is not inspect.Signature.empty:
+            annotations["return"] = result
         try:
-            signature = inspect.Signature(params, return_annotation=returns)
+            signature = inspect.Signature(params, return_annotation=result)
         except ValueError as exc:  # not a valid Python signature: the module would not even import
             raise NodeTypeError(f"node type {shown}: {exc}") from None
 
@@ -351,17 +371,20 @@ class _Module:
             return Any
         dotted = self._dotted(expr)
         if dotted in self.classes:  # a class of this module: the port type an import would give
-            return type(dotted, (), {"__module__": self.name, "__qualname__": dotted})
+            return self._local_class(dotted)
         name = self._name_of(expr)
         return _NAMES.get(name, Any) if name is not None else Any
+
+    def _local_class(self, name: str) -> type:
+        return type(name, (), {"__module__": self.name, "__qualname__": name})
 
     def _name_of(self, expr: ast.expr) -> str | None:
         """The well-known name an expression stands for (`typing.Optional` and `Optional` alike), or None."""
         dotted = self._dotted(expr)
         if dotted is None:
             return None
-        if "." not in dotted and dotted not in self.aliases:
-            return dotted if dotted in _NAMES or dotted in _FORMS else None
+        if "." not in dotted and dotted not in self.aliases:  # not imported: only builtins mean something
+            return dotted if dotted in _BUILTINS else None
         origin = self._resolve(dotted)
         module, _, attr = origin.rpartition(".")
         if module in _MODULE_PREFIXES and (attr in _NAMES or attr in _FORMS):

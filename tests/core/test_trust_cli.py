@@ -62,9 +62,7 @@ def nodeloom(*args: str, cwd: Path, module: bool = True) -> subprocess.Completed
         if module
         else [str(Path(sys.executable).with_name("nodeloom"))]
     )
-    return subprocess.run(
-        [*command, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
-    )
+    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
 
 @pytest.fixture
