@@ -420,7 +420,8 @@ def _clip(text: str, limit: int = 60) -> str:
 
 
 def _short(value: Any) -> str:
-    return repr(_clip(value)) if isinstance(value, str) else _clip(repr(value))
+    """A value quoted for a message (`repr` escapes newlines and control characters once)."""
+    return _clip(repr(value))
 
 
 # -- saving ------------------------------------------------------------------------------------------
