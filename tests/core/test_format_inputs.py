@@ -93,10 +93,8 @@ def test_unreadable_files_one_line_exit_2(tmp_path: Path, name: str, make, messa
 
 @pytest.mark.parametrize("literal", ["1e400", "-1e400", "Infinity", "-Infinity", "NaN"])
 def test_numbers_json_cannot_hold_are_refused_with_line_and_column(tmp_path: Path, literal: str) -> None:
-    text = (
-        '{"format": "nodeloom.pipeline", "version": 1, "name": "p",\n "nodes": [{"id": "a", "type": "data.value", "params": {"value": %s}}]}'
-        % literal
-    )
+    head = '{"format": "nodeloom.pipeline", "version": 1, "name": "p",\n'
+    text = head + ' "nodes": [{"id": "a", "type": "data.value", "params": {"value": ' + literal + "}}]}"
     path = write(tmp_path, text)
     reason = (
         f"the number {literal} is too large (it would be infinite)"
