@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from fnd_helpers import doc, write
+from fnd_helpers import doc, pipelines, same_pipeline, write
+from hypothesis import given, settings
 from nodeloom.core.errors import PipelineError
 from nodeloom.core.file_format import from_document, load_file, load_pipeline, loads
+from nodeloom.core.model import Pipeline
 
 
 def messages(path: Path) -> list[str]:
@@ -336,3 +338,20 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path = write(tmp_path, doc())
     path.chmod(0)
     assert one(path) == f"{path}: cannot read: Permission denied"
+
+
+@settings(max_examples=50, deadline=None)
+@given(pipelines())
+def test_the_loader_fast_path_builds_what_the_model_methods_build(pipeline: Pipeline) -> None:
+    """`from_document` fills nodes and edges directly (its documented fast path): the result must equal
+    a pipeline built through `Pipeline.add_node` / `add_edge`, the model's own guarded methods."""
+    from nodeloom.core.file_format import to_document
+
+    loaded = from_document(json.loads(json.dumps(to_document(pipeline))))
+    assert loaded.problems == []
+    built = Pipeline(pipeline.name, pipeline.description, pipeline.parameters, ui=pipeline.ui)
+    for node in pipeline.nodes.values():
+        built.add_node(node.clone())
+    for edge in pipeline.edges:
+        built.add_edge(edge)
+    assert same_pipeline(loaded.pipeline, built)  # type: ignore[arg-type]
