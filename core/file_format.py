@@ -24,6 +24,14 @@ from .atomic import atomic_write_text
 from .errors import PipelineError, Problem
 from .file_text import gc_paused, parse_text, read_text
 from .model import NODE_ID_RE, NODE_OPTIONS, Edge, Node, Pipeline
+from .vocabulary import (
+    MAX_RETRIES,
+    MAX_RETRY_DELAY_S,
+    MAX_TIMEOUT_S,
+    PARAM_REF,
+    looks_like_param_ref,
+    param_ref,
+)
 
 FORMAT_NAME = "nodeloom.pipeline"
 FORMAT_VERSION = 1
@@ -33,8 +41,10 @@ NODE_KEYS = ("id", "type", "label", "params", "retries", "retry_delay_s", "timeo
 _NODE_KEY_SET = frozenset(NODE_KEYS)
 _TOP_KEY_SET = frozenset(TOP_KEYS)
 _EDGE_KEY_SET = frozenset(("from", "to"))
-PARAM_REF = "$param"
-BAD_REF = 'a reference must be exactly {"$param": "NAME"}'
+BAD_REF = f'a reference must be exactly {{"{PARAM_REF}": "NAME"}}'
+# A pipeline parameter name: what `--set NAME=VALUE` can address (no '=', no whitespace or control
+# characters, which `--set` would strip or a terminal would mangle), at most 64 characters.
+PARAMETER_NAME_RE = re.compile(r"[^\s=\x00-\x1f\x7f]{1,64}")
 
 # version -> function turning a document of that version into one of version + 1
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -106,7 +116,16 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_document(doc: Any) -> LoadResult:
-    """Build a Pipeline from a parsed JSON document, collecting structural problems."""
+    """Build a Pipeline from a parsed JSON document, collecting structural problems.
+
+    The one documented fast path into the model: nodes and edges are put into `pipeline.nodes` and
+    `pipeline.edges` directly rather than through `Pipeline.add_node`/`add_edge`. That is sound because
+    the pipeline is new (no listener to notify) and this loop enforces the very invariants those
+    methods guard (unique ids, edges between existing nodes, no duplicate edge), reporting each breach
+    as a Problem instead of raising; it keeps a 10,000-node file's load linear rather than paying a
+    membership scan per edge. `tests/core/test_format_load.py` checks the result equals the model
+    built through its methods.
+    """
     problems: list[Problem] = []
     add = problems.append
     if not isinstance(doc, dict):
@@ -140,6 +159,14 @@ def from_document(doc: Any) -> LoadResult:
     if not isinstance(parameters, dict):
         add(Problem(f"'parameters' must be an object, got {_describe(parameters)}", field="parameters"))
         parameters = {}
+    for key in [k for k in parameters if not PARAMETER_NAME_RE.fullmatch(k)]:
+        add(
+            Problem(
+                f"invalid parameter name {_short(key)} (1 to 64 characters, no spaces, '=' or control characters)",
+                field="parameters",
+            )
+        )
+        del parameters[key]
     ui = doc.get("ui", {})
     if not isinstance(ui, dict):
         add(Problem(f"'ui' must be an object, got {_describe(ui)}", field="ui"))
@@ -257,12 +284,8 @@ def _node(raw: Any, index: int, add: Callable[[Problem], None]) -> Node | None:
             add(Problem(f"'params' must be an object, got {_describe(params)}", node_id, "params"))
             params = {}
         for port, value in params.items():
-            if (
-                type(value) is dict
-                and PARAM_REF in value
-                and (len(value) != 1 or type(value[PARAM_REF]) is not str)
-            ):
-                add(Problem(f"param '{port}': {BAD_REF}", node_id, f"params.{port}"))
+            if looks_like_param_ref(value) and param_ref(value) is None:
+                add(Problem(f"param '{_clip(port)}': {BAD_REF}", node_id, f"params.{port}"))
     label = raw.get("label", _NO_PARAMS)
     if label is _NO_PARAMS:
         label = None
@@ -287,24 +310,30 @@ def _node(raw: Any, index: int, add: Callable[[Problem], None]) -> Node | None:
 
 
 _NO_PARAMS: Any = object()
-_ID_MATCH = NODE_ID_RE.match
+_ID_MATCH = NODE_ID_RE.fullmatch
 
 
 def _option_error(key: str, value: Any) -> str | None:
+    """Why a node option's value is refused (limits from `vocabulary`, shared with the schema and the
+    inspector), or None."""
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if key == "retries":
         return (
             None
-            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000
-            else "must be an integer from 0 to 1000"
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_RETRIES
+            else f"must be an integer from 0 to {MAX_RETRIES}"
         )
     if key == "retry_delay_s":
-        return None if is_number and 0 <= value <= 86400 else "must be a number of seconds from 0 to 86400"
+        return (
+            None
+            if is_number and 0 <= value <= MAX_RETRY_DELAY_S
+            else f"must be a number of seconds from 0 to {MAX_RETRY_DELAY_S:g}"
+        )
     if key == "timeout_s":
         return (
             None
-            if value is None or (is_number and 0 < value <= 31_536_000)
-            else "must be a positive number of seconds or null"
+            if value is None or (is_number and 0 < value <= MAX_TIMEOUT_S)
+            else f"must be a positive number of seconds up to {MAX_TIMEOUT_S:g}, or null"
         )
     return None if isinstance(value, bool) else "must be true or false"
 
@@ -391,7 +420,8 @@ def _clip(text: str, limit: int = 60) -> str:
 
 
 def _short(value: Any) -> str:
-    return repr(_clip(value)) if isinstance(value, str) else _clip(repr(value))
+    """A value quoted for a message (`repr` escapes newlines and control characters once)."""
+    return _clip(repr(value))
 
 
 # -- saving ------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Reading a pipeline file's bytes into JSON, with the strictness a pipeline needs.
 
-Size-limited, UTF-8 only (a UTF-16/32 file gets its own message), no NUL bytes, no NaN/Infinity, no
-duplicate keys, and every failure a one-line `ValueError`, never a traceback: the corpus of broken files
-that `nodeloom validate` must survive starts here.
+Regular files only (a FIFO or a device never blocks the reader), size-limited, UTF-8 only (a UTF-16/32
+file gets its own message), no NUL bytes, no NaN/Infinity and no number too large for a float (`1e400`),
+no duplicate keys, at most `MAX_NESTING` levels of arrays and objects, and every failure a one-line
+`ValueError`, never a traceback: the corpus of broken files that `nodeloom validate` must survive starts
+here. The nesting limit lives here, once: loading, validation of `--set` values and the run all obey it.
 """
 
 from __future__ import annotations
@@ -10,11 +12,17 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import os
+import re
+import stat
 from collections.abc import Iterator
 from typing import Any
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# Arrays and objects nested deeper than this are refused: a pipeline needs a handful of levels, and
+# everything downstream (deep copies, pickling, the results file) must handle whatever loads.
+MAX_NESTING = 100
 
 
 class _DuplicateKey(ValueError):
@@ -32,39 +40,148 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return d
 
 
+class _BadNumber(ValueError):
+    """A literal JSON cannot hold: NaN/Infinity, or a number beyond a float's range."""
+
+    def __init__(self, literal: str, reason: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+        self.reason = reason
+
+
 def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise _BadNumber(name, f"{name} is not valid JSON")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise _BadNumber(literal, f"the number {literal} is too large (it would be infinite)")
+    return value
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_float=_finite_float
+)
+# what the decoder scans past: strings (skipped whole), numbers and the NaN/Infinity constants
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?(?:Infinity|NaN)|NaN|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[\[\]{}]')
+
+
+def _position(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    return f"line {line} column {index - (text.rfind(chr(10), 0, index) + 1) + 1}"
+
+
+def _find(text: str, wanted: str | None) -> int | None:
+    """Where the first `wanted` token (outside strings) is; with None, where nesting first exceeds the limit."""
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if wanted is None:
+            if token in ("[", "{"):
+                depth += 1
+                if depth > MAX_NESTING:
+                    return match.start()
+            elif token in ("]", "}"):
+                depth -= 1
+        elif token == wanted:
+            return match.start()
+    return None
+
+
+def nesting_error(value: Any, depth: int = 0) -> str | None:
+    """Why `value` is nested too deeply (counting from `depth` levels already used), else None."""
+    if type(value) not in (dict, list):
+        return None
+    stack = [(value, depth + 1)]
+    while stack:
+        item, level = stack.pop()
+        if level > MAX_NESTING:
+            return f"nested more than {MAX_NESTING} levels deep"
+        children = item.values() if type(item) is dict else item
+        stack.extend((c, level + 1) for c in children if type(c) in (dict, list))
+    return None
 
 
 def parse_text(text: str) -> Any:
-    """JSON with the strictness a pipeline needs: no NaN/Infinity, no duplicate keys. Raises ValueError."""
+    """JSON with the strictness a pipeline needs: no NaN/Infinity or overflowing numbers, no duplicate
+    keys, at most `MAX_NESTING` levels. Raises ValueError naming the line and column."""
     try:
-        return _DECODER.decode(text)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except _DuplicateKey as exc:
         raise ValueError(f"invalid JSON: duplicate key '{exc}'") from None
+    except _BadNumber as exc:
+        index = _find(text, exc.literal)
+        where = f" at {_position(text, index)}" if index is not None else ""
+        raise ValueError(f"invalid JSON{where}: {exc.reason}") from None
     except RecursionError:
-        raise ValueError("invalid JSON: nested too deeply") from None
-    except ValueError as exc:  # NaN/Infinity, integers too long to convert
-        text = str(exc)
-        if "integer string conversion" in text:
-            text = "a number has too many digits"
-        raise ValueError(f"invalid JSON: {text.splitlines()[0] if text else type(exc).__name__}") from None
+        too_deep = True
+    except ValueError as exc:  # integers too long to convert
+        message = str(exc)
+        if "integer string conversion" in message:
+            message = "a number has too many digits"
+        raise ValueError(
+            f"invalid JSON: {message.splitlines()[0] if message else type(exc).__name__}"
+        ) from None
+    else:
+        too_deep = type(value) in (dict, list) and nesting_error(value) is not None
+    if too_deep:
+        index = _find(text, None)
+        where = f" at {_position(text, index)}" if index is not None else ""
+        raise ValueError(f"invalid JSON{where}: nested more than {MAX_NESTING} levels deep")
+    return value
+
+
+def regular_file_error(path: str | os.PathLike[str]) -> str | None:
+    """Why `path` is not a readable regular file (missing, a folder, a FIFO, a symlink loop), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        if exc.errno == 40 or "symbolic links" in str(exc.strerror):  # ELOOP
+            return "cannot read: a loop of symbolic links"
+        return f"cannot read: {exc.strerror or exc}"
+    return _kind_error(mode)
+
+
+def _kind_error(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a pipeline file"
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    return f"is {kind}, not a regular file" if kind != "not a regular file" else "is not a regular file"
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """The file's text; raises ValueError with a one-line reason (missing, too large, not UTF-8)."""
+    """The file's text; raises ValueError with a one-line reason (missing, not a regular file, too large,
+    not UTF-8). A FIFO is refused before it is opened, and the open itself never blocks (O_NONBLOCK),
+    so a path swapped for a FIFO in between is caught by the second check, not waited on."""
+    problem = regular_file_error(path)
+    if problem:
+        raise ValueError(problem)
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise ValueError(
-                f"file is too large ({size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MiB)"
-            )
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            problem = _kind_error(info.st_mode)
+            if problem:
+                raise ValueError(problem)
+            if info.st_size > MAX_FILE_BYTES:
+                raise ValueError(
+                    f"file is too large ({info.st_size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MiB)"
+                )
             data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ValueError("no such file") from None
@@ -72,6 +189,8 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise ValueError("is a directory, not a pipeline file") from None
     except OSError as exc:
         raise ValueError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"file is too large (the limit is {MAX_FILE_BYTES // 2**20} MiB)")
     if not data or data.isspace():
         raise ValueError("file is empty")
     for bom, encoding in _OTHER_BOMS:

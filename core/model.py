@@ -14,7 +14,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, NamedTuple
 
-NODE_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+# \A...\Z, not ^...$: `$` also matches before a trailing newline, which let the id "a\n" through
+NODE_ID_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 
 # node attribute -> default; the order is the order keys are saved in
 NODE_OPTIONS: dict[str, Any] = {

@@ -74,6 +74,8 @@ class NodeType:
     context_param: str | None = None
     code_hash: str = ""
     origin: str = "builtin"  # builtin | py | entry_point
+    # set when the type was read from source in an untrusted folder: what was not checked, and why
+    note: str = ""
     _inputs_by_name: dict[str, PortSpec] = field(default_factory=dict, repr=False, compare=False)
     _outputs_by_name: dict[str, PortSpec] = field(default_factory=dict, repr=False, compare=False)
 

@@ -5,36 +5,46 @@
 3. Third-party packages: entry points in the group `nodeloom.nodes`, each naming a module (all its named
    `@node` functions), one decorated function, or a callable returning such functions.
 
-Resolving a type imports its module and reads its signature; it never calls the function.
+Resolving a type imports its module and reads its signature; it never calls the function. Under a
+`TrustPolicy` that does not trust the module's folder (opening a stranger's file), the module is not
+imported at all: its source is read instead (`static_node_type`), or the node is reported as not
+checked, with the reason (`UncheckedType`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import importlib.metadata
 import inspect
+import os
 import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from . import builtins as builtin_package
 from .errors import NodeTypeError
 from .node_types import NodeMeta, NodeType, node_type_from_function
+from .static_node_type import UncheckedType, static_node_type
+from .trust import TRUST_ALL, TrustPolicy, locate_module, untrusted_paths_hidden
 
-TYPE_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$")
+# used with fullmatch: a `$` would let a trailing newline through
+TYPE_NAME_RE = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+")
 PY_PREFIX = "py:"
 ENTRY_POINT_GROUP = "nodeloom.nodes"
-_PY_RE = re.compile(r"^py:([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*):([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)$")
+_PY_RE = re.compile(r"py:([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
 
 
 class Registry:
     def __init__(self, builtins: bool = True, entry_points: bool = True) -> None:
         self._named: dict[str, NodeType] = {}
-        self._py: dict[str, NodeType] = {}
-        self._py_errors: dict[str, str] = {}
+        self.policy: TrustPolicy = TRUST_ALL
+        # resolved `py:` types (or why they failed), per policy: a name means different code per folder
+        self._py_cache: dict[TrustPolicy, dict[str, NodeType | NodeTypeError]] = {}
         self.load_errors: list[str] = []
         self._want_entry_points = entry_points
         self._entry_points_loaded = not entry_points
@@ -48,7 +58,7 @@ class Registry:
     ) -> NodeType:
         meta: NodeMeta | None = getattr(func, "__nodeloom__", None)
         name = name or getattr(meta, "name", None)
-        if not isinstance(name, str) or not TYPE_NAME_RE.match(name):
+        if not isinstance(name, str) or not TYPE_NAME_RE.fullmatch(name):
             raise NodeTypeError(f"node type name {name!r} must be lower-case dotted, like 'ml.train'")
         existing = self._named.get(name)
         if existing is not None and existing.origin == "builtin" and origin != "builtin":
@@ -86,9 +96,31 @@ class Registry:
                     self.load_errors.append(f"{where}: {exc}")
 
     # -- lookup ------------------------------------------------------------------------------------
+    # -- trust -------------------------------------------------------------------------------------
+    def set_policy(self, policy: TrustPolicy) -> None:
+        """Resolve `py:` types under `policy` from now on (cached results of other policies are kept)."""
+        self.policy = policy
+
+    @contextlib.contextmanager
+    def trusting(self, policy: TrustPolicy) -> Iterator[Registry]:
+        """Use `policy` for the duration of a block (a CLI command's validation), then the previous one."""
+        previous = self.policy
+        self.policy = policy
+        try:
+            yield self
+        finally:
+            self.policy = previous
+
+    def use_folder(self, folder: str | os.PathLike[str]) -> None:
+        """Let `py:` types name modules beside a pipeline file, if the policy trusts that folder."""
+        if self.policy.trusts_folder(folder):
+            add_import_path(os.fspath(folder))
+
+    # -- lookup ------------------------------------------------------------------------------------
     def get(self, name: str) -> NodeType:
-        """The node type called `name`; raises NodeTypeError with a one-line reason."""
-        found = self._named.get(name) or self._py.get(name)
+        """The node type called `name`; raises NodeTypeError with a one-line reason (UncheckedType when
+        it could not be read without running untrusted code)."""
+        found = self._named.get(name)
         if found is not None:
             return found
         if name.startswith(PY_PREFIX):
@@ -115,19 +147,22 @@ class Registry:
 
     def forget_py(self, names: Iterable[str] | None = None) -> None:
         """Drop resolved `py:` types so edited functions are read again (the editor's reload)."""
-        for name in list(names) if names is not None else list(self._py) + list(self._py_errors):
-            self._py.pop(name, None)
-            self._py_errors.pop(name, None)
+        for cache in self._py_cache.values():
+            for name in list(names) if names is not None else list(cache):
+                cache.pop(name, None)
 
     def _resolve_py(self, name: str) -> NodeType:
-        if name in self._py_errors:
-            raise NodeTypeError(self._py_errors[name])
-        try:
-            node_type = self._py[name] = _import_py_type(name)
-            return node_type
-        except NodeTypeError as exc:
-            self._py_errors[name] = str(exc)
-            raise
+        cache = self._py_cache.setdefault(self.policy, {})
+        found = cache.get(name)
+        if found is None:
+            try:
+                found = _resolve_py_type(name, self.policy)
+            except NodeTypeError as exc:
+                found = exc
+            cache[name] = found
+        if isinstance(found, NodeTypeError):
+            raise found
+        return found
 
 
 def _entry_point_functions(obj: Any) -> list[Callable[..., Any]]:
@@ -149,12 +184,31 @@ def _quote(name: str, limit: int = 120) -> str:
     return f"'{name}'" if len(name) <= limit else f"'{name[: limit - 3]}...'"
 
 
-def _import_py_type(name: str) -> NodeType:
-    match = _PY_RE.match(name)
+def _resolve_py_type(name: str, policy: TrustPolicy) -> NodeType:
+    """Import the function, or, when its module lies in an untrusted folder, read it from source."""
+    match = _PY_RE.fullmatch(name)
     shown = _quote(name)
     if not match:
         raise NodeTypeError(f"node type {shown} must look like py:MODULE:FUNCTION")
     module_name, qualname = match.groups()
+    if policy.trusts_everything:
+        return _import_py_type(name, module_name, qualname, shown)
+    located = locate_module(module_name, policy)
+    if located is None:
+        raise NodeTypeError(f"node type {shown}: module '{module_name}' not found")
+    if located.untrusted_in is None:
+        with untrusted_paths_hidden(policy):
+            return _import_py_type(name, module_name, qualname, shown)
+    where = f"{name} is in the untrusted folder {located.untrusted_in}"
+    try:
+        node_type = static_node_type(name, module_name, qualname, located.spec.origin or "", shown)
+    except UncheckedType as exc:
+        raise UncheckedType(f"not checked: {where} ({policy.hint}); {exc}") from None
+    note = f"partly checked: {where}; its ports were read from the source without running it ({policy.hint})"
+    return replace(node_type, note=note)
+
+
+def _import_py_type(name: str, module_name: str, qualname: str, shown: str) -> NodeType:
     try:
         target: Any = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -189,6 +243,7 @@ def default_registry() -> Registry:
 
 
 def add_import_path(folder: str) -> None:
+    # Only for trusted folders: `nodeloom run` (which implies trust) and `Registry.use_folder`.
     """Let `py:` types name modules that sit beside the pipeline file (appended: never shadows)."""
     if folder and folder not in sys.path:
         sys.path.append(folder)

@@ -1,7 +1,10 @@
 """Semantic validation: every rule the design lists, as structured problems.
 
 `check_file` is what the CLI, the editor and every run use: structural loading problems first, then
-these checks. Nothing here calls a node function; resolving `py:` types imports their modules only.
+these checks. Nothing here calls a node function. Resolving `py:` types imports their modules only when
+the trust policy allows it; a type read from source in an untrusted folder is still checked, with one
+warning per node saying so, and one that cannot be read without running code is named with the reason
+(a warning: the file may well be fine, only the user's trust can tell).
 """
 
 from __future__ import annotations
@@ -11,34 +14,57 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import NodeTypeError, Problem
-from .file_format import BAD_REF, PARAM_REF, LoadResult, gc_paused, load_file
+from .file_format import BAD_REF, LoadResult, gc_paused, load_file
+from .file_text import nesting_error
 from .graph import cycles, topological_order
 from .model import Pipeline
 from .node_types import NodeType, PortSpec
 from .port_types import JSON_TYPES, compatible, json_value_fits
-from .registry import Registry, add_import_path, default_registry
+from .registry import Registry, UncheckedType, default_registry
+from .trust import policy_for
+from .vocabulary import looks_like_param_ref, param_ref
+
+WARNING = "warning"
 
 
-def check_file(path: str | os.PathLike[str], registry: Registry | None = None) -> LoadResult:
-    """Load and validate a file; `problems` holds everything wrong (empty when the file is runnable)."""
+def check_file(
+    path: str | os.PathLike[str], registry: Registry | None = None, trust: bool = False
+) -> LoadResult:
+    """Load and validate a file; `problems` holds everything wrong (no errors when the file is runnable).
+
+    Without `trust`, no code from the file's folder (or the current directory) runs: such `py:` types
+    are read from source and reported as warnings. `nodeloom run` passes `trust=True`.
+    """
     file = os.fspath(path)
-    add_import_path(os.path.dirname(os.path.abspath(file)))
+    registry = registry or default_registry()
     with gc_paused():
         result = load_file(file)
         if result.pipeline is not None:
+            with registry.trusting(policy_for(file, trust)):
+                if trust:
+                    registry.use_folder(os.path.dirname(os.path.abspath(file)))
+                more = validate(result.pipeline, registry, file=file)
             seen = {(p.node, p.field, p.message) for p in result.problems}
-            more = validate(result.pipeline, registry, file=file)
             result.problems.extend(p for p in more if (p.node, p.field, p.message) not in seen)
     return result
+
+
+def errors_of(problems: list[Problem]) -> list[Problem]:
+    """The problems that make a file unrunnable (warnings say what could not be checked)."""
+    return [p for p in problems if p.severity != WARNING]
 
 
 def validate(pipeline: Pipeline, registry: Registry | None = None, file: str | None = None) -> list[Problem]:
     """Every semantic problem of a structurally loaded pipeline (types, ports, edges, params, cycles)."""
     problems: list[Problem] = []
 
-    def add(message: str, node: str | None = None, field: str | None = None) -> None:
-        problems.append(Problem(message, node, field, file))
+    def add(message: str, node: str | None = None, field: str | None = None, severity: str = "error") -> None:
+        problems.append(Problem(message, node, field, file, severity))
 
+    for name, value in pipeline.parameters.items():
+        deep = nesting_error(value, 2)  # the document and `parameters` are the first two levels
+        if deep:
+            add(f"parameter '{name}': {deep}", None, "parameters")
     types = _resolve_types(pipeline, registry or default_registry(), add)
     fed = _check_edges(pipeline, types, add)
     _check_params(pipeline, types, fed, add)
@@ -52,9 +78,13 @@ _Add = Callable[..., None]
 
 
 def _resolve_types(pipeline: Pipeline, registry: Registry, add: _Add) -> dict[str, NodeType]:
-    """Node id -> its NodeType, for the nodes whose type resolves (each type name is looked up once)."""
+    """Node id -> its NodeType, for the nodes whose type resolves (each type name is looked up once).
+
+    A type read from an untrusted folder's source is used, with its note as a warning on each node; one
+    that could not be read at all is a warning too (`UncheckedType`), and its node's ports go unchecked.
+    """
     types: dict[str, NodeType] = {}
-    resolved: dict[str, NodeType | str] = {}  # type name -> its NodeType or why it failed
+    resolved: dict[str, NodeType | NodeTypeError] = {}  # type name -> its NodeType or why it failed
     for node in pipeline.nodes.values():
         if not node.type:
             continue
@@ -63,11 +93,13 @@ def _resolve_types(pipeline: Pipeline, registry: Registry, add: _Add) -> dict[st
             try:
                 found = resolved[node.type] = registry.get(node.type)
             except NodeTypeError as exc:
-                found = resolved[node.type] = str(exc)
-        if isinstance(found, str):
-            add(found, node.id, "type")
+                found = resolved[node.type] = exc
+        if isinstance(found, NodeTypeError):
+            add(str(found), node.id, "type", WARNING if isinstance(found, UncheckedType) else "error")
         else:
             types[node.id] = found
+            if found.note:
+                add(found.note, node.id, "type", WARNING)
     return types
 
 
@@ -158,9 +190,9 @@ def _check_params(
 
 def check_param_value(port: PortSpec, value: Any, parameters: dict[str, Any]) -> str | None:
     """Why `value` does not fit `port` (after resolving a `$param`), or None when it does."""
-    if type(value) is dict and PARAM_REF in value:
-        name = value[PARAM_REF]
-        if len(value) != 1 or not isinstance(name, str):
+    if looks_like_param_ref(value):
+        name = param_ref(value)
+        if name is None:
             return BAD_REF
         if name not in parameters:
             return f"pipeline parameter '{name}' is not defined"

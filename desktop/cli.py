@@ -3,8 +3,9 @@ pipeline to an image offscreen.
 
 `render` runs without a display: with neither DISPLAY nor WAYLAND_DISPLAY set, Qt is told to use its
 offscreen platform (otherwise Qt aborts the process); `edit` without a display says so and exits 2
-(an invisible offscreen window would never end). Unreadable files give one-line errors on stderr
-and exit code 2, never a traceback.
+(an invisible offscreen window would never end). Unreadable files (missing, a folder, a FIFO, a symlink
+loop) give one-line errors on stderr and exit code 2, never a traceback or a hang. Neither command runs
+code from the file's folder unless `--trust` is given (the editor otherwise asks once per folder).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import sys
 from pathlib import Path
 
 from nodeloom.core.errors import PipelineError
+from nodeloom.core.file_text import regular_file_error
+from nodeloom.core.trust import folder_of
 
 from .app import run_editor
 
@@ -59,17 +62,24 @@ def _edit(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     file_arg = getattr(args, "file", None)
     file = Path(file_arg) if file_arg else None
-    if file is not None and file.is_dir():
-        _error(f"{file}: is a directory, not a pipeline file")
-        return EXIT_INVALID
+    if file is not None and (os.path.lexists(file) or file.is_dir()):
+        problem = regular_file_error(file)
+        if problem:  # a missing file opens as a new pipeline; anything else unreadable stops here
+            _error(f"{file}: {problem}")
+            return EXIT_INVALID
+    if file is not None and getattr(args, "trust", False):
+        from .trust_prompt import trust_for_session
+
+        trust_for_session(folder_of(file))
     return run_editor(file, reopen_last=file is None)
 
 
 def _render(args: argparse.Namespace) -> int:
     _headless_if_needed()
     file, output = Path(args.file), Path(args.output)
-    if not file.is_file():
-        _error(f"{file}: no such file")
+    problem = regular_file_error(file)
+    if problem:
+        _error(f"{file}: {problem}")
         return EXIT_INVALID
     try:
         render = importlib.import_module("nodeloom.desktop.render")
@@ -77,7 +87,9 @@ def _render(args: argparse.Namespace) -> int:
         _error(f"rendering is not available: {exc}")
         return EXIT_INVALID
     try:
-        render.render_pipeline_file(file, output, width=int(getattr(args, "width", 0) or 0))
+        warnings = render.render_pipeline_file(
+            file, output, width=int(getattr(args, "width", 0) or 0), trust=bool(getattr(args, "trust", False))
+        )
     except PipelineError as exc:
         for problem in exc.problems:
             print(problem.format(str(file)), file=sys.stderr)
@@ -85,4 +97,6 @@ def _render(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         _error(f"{output}: {getattr(exc, 'strerror', None) or exc}")
         return EXIT_INVALID
+    for warning in warnings:
+        print(warning.format(str(file)), file=sys.stderr)
     return 0

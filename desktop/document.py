@@ -16,7 +16,7 @@ from nodeloom.core.connections import ConnectionCheck, check_connection
 from nodeloom.core.errors import NodeTypeError, PipelineError, Problem
 from nodeloom.core.file_format import dumps, load_file, save_pipeline
 from nodeloom.core.model import UNSET, Edge, ModelEvent, Node, Pipeline
-from nodeloom.core.registry import Registry, add_import_path, default_registry
+from nodeloom.core.registry import Registry, default_registry
 from nodeloom.core.validation import validate
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
@@ -72,7 +72,7 @@ class Document(QObject):
         self.undo_stack.setClean()
         self.path = path
         if path is not None:
-            add_import_path(str(path.resolve().parent))
+            self.registry.use_folder(path.resolve().parent)  # only when its trust policy allows
         self.reset.emit()
         self.path_changed.emit(path)
         self.validate_now()
@@ -86,7 +86,7 @@ class Document(QObject):
 
     def load(self, path: Path) -> None:
         path = Path(path)
-        add_import_path(str(path.resolve().parent))
+        self.registry.use_folder(path.resolve().parent)
         result = load_file(path)
         if result.pipeline is None or any(p.node is None and p.field is None for p in result.problems):
             raise PipelineError(result.problems)

@@ -5,6 +5,8 @@ new pipeline replaces its content (`Document.set_pipeline`), so every view stays
 cannot be read at all shows a message box listing its problems, one line each (never a traceback);
 a file with semantic problems opens and the Problems dock lists them. Recovering an autosave is one
 undo step on top of the file as saved, so the document is dirty afterwards and undo returns to the file.
+Opening runs no code from the file's folder until the user trusts it (`trust_prompt`: asked once per
+folder, after the file is shown, only when its nodes need that code).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from nodeloom.core.model import UNSET, Pipeline
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from . import trust_prompt
 from .autosave import Autosaver, recovery_for
 from .clipboard import make_fragment
 from .recent_files import add_recent, remove_recent
@@ -64,6 +67,8 @@ class FileActions(QObject):
 
     def open_path(self, path: Path) -> bool:
         """Load `path` into the document without asking about unsaved changes; False on an unreadable file."""
+        registry = self.document.registry
+        trust_prompt.prepare(registry, path)  # before anything resolves: no untrusted import on load
         try:
             self.document.load(path)
         except PipelineError as exc:
@@ -72,6 +77,8 @@ class FileActions(QObject):
                 remove_recent(path)
             return False
         add_recent(path)
+        if trust_prompt.after_open(self.window, registry, path, self.document.problems):
+            self.document.validate_now()
         self.offer_recovery(path)
         self.window.document_replaced.emit(self.document)
         QTimer.singleShot(0, self.window.frame_all)

@@ -3,7 +3,8 @@
 The file is opened as the editor opens it (a `Document`, so problems are outlined), placed in a
 `NodeGraphScene` with the light theme, and the nodes' bounds plus a margin are rendered into an image
 (any format Qt writes, by suffix) or an SVG. A file without positions is auto-laid out first. Works
-headless: with no display on Linux the offscreen platform is selected before Qt starts.
+headless: with no display on Linux the offscreen platform is selected before Qt starts. Rendering runs
+no code from the file's folder unless `trust` is given: its `py:` nodes are drawn from their source.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 
 from nodeloom.core.errors import PipelineError, Problem
+from nodeloom.core.registry import default_registry
+from nodeloom.core.trust import folder_of, policy_for
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
@@ -44,18 +47,24 @@ def ensure_app() -> QApplication:
     return _app
 
 
-def render_pipeline_file(path: Path, output: Path, width: int = 0) -> None:
+def render_pipeline_file(path: Path, output: Path, width: int = 0, trust: bool = False) -> list[Problem]:
     """Render `path` to `output` (PNG or another image format, or SVG by suffix); `width` in pixels,
-    0 for natural size (100 % zoom). Raises PipelineError when the file cannot be read."""
+    0 for natural size (100 % zoom). Returns the warnings (nodes not fully checked because their folder
+    is not trusted). Raises PipelineError when the file cannot be read."""
     ensure_app()
     path, output = Path(path), Path(output)
-    document = Document.open(path)
+    registry = default_registry()
+    registry.set_policy(policy_for(path, trust))
+    if trust:
+        registry.use_folder(folder_of(path))
+    document = Document.open(path, registry=registry)
     scene = NodeGraphScene(document, theme=style.light_theme())
     scene.show_grid = False
     try:
         render_scene(scene, output, width)
     finally:
         scene.deleteLater()
+    return [p for p in document.problems if p.severity == "warning"]
 
 
 def render_scene(scene: NodeGraphScene, output: Path, width: int = 0) -> None:

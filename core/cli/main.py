@@ -29,11 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_parser(sub)
     edit = sub.add_parser("edit", help="open the editor on a file")
     edit.add_argument("file", nargs="?", help="pipeline JSON file (new if missing)")
+    edit.add_argument("--trust", action="store_true", help="trust the file's folder without asking")
     edit.set_defaults(desktop="edit")
     render = sub.add_parser("render", help="draw the pipeline as the canvas shows it, offscreen")
     render.add_argument("file")
     render.add_argument("-o", "--output", required=True, help="PNG (or SVG) file to write")
     render.add_argument("--width", type=int, default=0, help="image width in pixels (default: fit)")
+    render.add_argument(
+        "--trust", action="store_true", help="trust the file's folder: import its py: modules"
+    )
     render.set_defaults(desktop="render")
     return parser
 

@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         error(str(exc))
         return EXIT_INVALID
-    loaded = check_file(args.file)
+    loaded = check_file(args.file, trust=True)  # `run` implies trust: it runs the code anyway
     if loaded.problems or loaded.pipeline is None:
         print_problems(loaded.problems, args.file)
         return EXIT_INVALID

@@ -76,7 +76,7 @@ def test_validate_never_runs_a_node(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     done = nodeloom(
-        "validate", str(path), cwd=elsewhere
+        "validate", "--trust", str(path), cwd=elsewhere
     )  # the module is found beside the file, not in the cwd
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == f"{path}: ok (2 nodes, 1 edges)\n"
@@ -111,7 +111,7 @@ def test_an_unexpected_bug_is_one_line_not_a_traceback(
 ) -> None:
     from nodeloom.core.cli import validate_cmd
 
-    def broken(path: str) -> None:
+    def broken(path: str, **options: object) -> None:
         raise KeyError("oops\nsecond line")
 
     monkeypatch.delenv("NODELOOM_DEBUG", raising=False)

@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from fnd_helpers import doc, write
+from fnd_helpers import doc, pipelines, same_pipeline, write
+from hypothesis import given, settings
 from nodeloom.core.errors import PipelineError
 from nodeloom.core.file_format import from_document, load_file, load_pipeline, loads
+from nodeloom.core.model import Pipeline
 
 
 def messages(path: Path) -> list[str]:
@@ -67,11 +69,19 @@ def test_bad_json_reports_line_and_column(tmp_path: Path) -> None:
         ('"text"', "the top level must be a JSON object, got the string 'text'"),
         ("3", "the top level must be a JSON object, got the number 3"),
         ("null", "the top level must be a JSON object, got null"),
-        ('{"a": NaN}', "invalid JSON: NaN is not valid JSON"),
-        ('{"a": -Infinity}', "invalid JSON: -Infinity is not valid JSON"),
+        ('{"a": NaN}', "invalid JSON at line 1 column 7: NaN is not valid JSON"),
+        ('{"a": -Infinity}', "invalid JSON at line 1 column 7: -Infinity is not valid JSON"),
+        (
+            '{"a":\n  1e400}',
+            "invalid JSON at line 2 column 3: the number 1e400 is too large (it would be infinite)",
+        ),
+        (
+            '{"a": [-1E+400]}',
+            "invalid JSON at line 1 column 8: the number -1E+400 is too large (it would be infinite)",
+        ),
         ('{"a": 1, "a": 2}', "invalid JSON: duplicate key 'a'"),
         ('{"a": ' + "9" * 5000 + "}", "invalid JSON: a number has too many digits"),
-        ("[" * 100_000, "invalid JSON: nested too deeply"),
+        ("[" * 100_000, "invalid JSON at line 1 column 101: nested more than 100 levels deep"),
         ("{}", "not a Nodeloom pipeline: 'format' is missing (expected 'nodeloom.pipeline')"),
         (
             '{"format": "other"}',
@@ -175,15 +185,15 @@ def test_unknown_keys_are_reported_in_file_order(tmp_path: Path) -> None:
         ),
         (
             {"id": "a", "type": "data.value", "retries": -1},
-            "node 'a': 'retries' must be an integer from 0 to 1000",
+            "node 'a': 'retries' must be an integer from 0 to 100",
         ),
         (
             {"id": "a", "type": "data.value", "retries": 1.5},
-            "node 'a': 'retries' must be an integer from 0 to 1000",
+            "node 'a': 'retries' must be an integer from 0 to 100",
         ),
         (
             {"id": "a", "type": "data.value", "retries": True},
-            "node 'a': 'retries' must be an integer from 0 to 1000",
+            "node 'a': 'retries' must be an integer from 0 to 100",
         ),
         ({"id": "a", "type": "data.value", "retries": "2"}, "node 'a': 'retries' must be an integer"),
         (
@@ -328,3 +338,20 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path = write(tmp_path, doc())
     path.chmod(0)
     assert one(path) == f"{path}: cannot read: Permission denied"
+
+
+@settings(max_examples=50, deadline=None)
+@given(pipelines())
+def test_the_loader_fast_path_builds_what_the_model_methods_build(pipeline: Pipeline) -> None:
+    """`from_document` fills nodes and edges directly (its documented fast path): the result must equal
+    a pipeline built through `Pipeline.add_node` / `add_edge`, the model's own guarded methods."""
+    from nodeloom.core.file_format import to_document
+
+    loaded = from_document(json.loads(json.dumps(to_document(pipeline))))
+    assert loaded.problems == []
+    built = Pipeline(pipeline.name, pipeline.description, pipeline.parameters, ui=pipeline.ui)
+    for node in pipeline.nodes.values():
+        built.add_node(node.clone())
+    for edge in pipeline.edges:
+        built.add_edge(edge)
+    assert same_pipeline(loaded.pipeline, built)  # type: ignore[arg-type]

@@ -248,7 +248,7 @@ def test_corpus_messages_say_what_is_wrong(tmp_path: Path, capsys: pytest.Captur
         "utf16-bom": "the file is UTF-16; a pipeline file must be UTF-8",
         "future-version": "format version 2 is newer than this Nodeloom reads (up to 1); upgrade Nodeloom",
         "bool-version": "'version' must be an integer, got a boolean",
-        "deep-lists": "invalid JSON: nested too deeply",
+        "deep-lists": "invalid JSON at line 1 column 101: nested more than 100 levels deep",
         "huge-integer": "invalid JSON: a number has too many digits",
         "sparse-70mb": "file is too large (73 MB; the limit is 64 MiB)",
         "missing-file": "no such file",

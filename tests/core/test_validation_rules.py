@@ -15,10 +15,12 @@ from nodeloom.core.registry import default_registry
 from nodeloom.core.validation import check_file, check_param_value, validate
 
 
-def lines(tmp_path: Path, nodes: list[dict], edges: list[dict] | None = None, **top: object) -> list[str]:
+def lines(
+    tmp_path: Path, nodes: list[dict], edges: list[dict] | None = None, trust: bool = False, **top: object
+) -> list[str]:
     path = write(tmp_path, doc(nodes, edges or [], **top))
     prefix = f"{path}: "
-    found = problem_lines(path)
+    found = problem_lines(path, trust)
     assert all(line.startswith(prefix) for line in found), found
     return [line.removeprefix(prefix) for line in found]
 
@@ -79,15 +81,25 @@ def test_unknown_py_type(tmp_path: Path, node_type: str, expected: str) -> None:
 def test_py_module_that_fails_on_import(tmp_path: Path) -> None:
     (tmp_path / "fnd_broken_mod.py").write_text("raise RuntimeError('boom at import')\n")
     (tmp_path / "fnd_exit_mod.py").write_text("import sys\nsys.exit(3)\n")
-    assert lines(tmp_path, [n("a", "py:fnd_broken_mod:f"), n("b", "py:fnd_exit_mod:f")]) == [
+    nodes = [n("a", "py:fnd_broken_mod:f"), n("b", "py:fnd_exit_mod:f")]
+    assert lines(tmp_path, nodes, trust=True) == [
         "node 'a': node type 'py:fnd_broken_mod:f': importing 'fnd_broken_mod' failed: RuntimeError: boom at import",
         "node 'b': node type 'py:fnd_exit_mod:f': importing 'fnd_exit_mod' failed: SystemExit: 3",
+    ]
+    # untrusted, neither module runs: read from source, neither defines the function
+    assert lines(tmp_path, nodes) == [
+        "node 'a': node type 'py:fnd_broken_mod:f': 'fnd_broken_mod' has no 'f'",
+        "node 'b': node type 'py:fnd_exit_mod:f': 'fnd_exit_mod' has no 'f'",
     ]
 
 
 def test_py_types_beside_the_pipeline_file_are_importable(tmp_path: Path) -> None:
     (tmp_path / "fnd_beside_mod.py").write_text("def twice(x: int) -> int:\n    return 2 * x\n")
-    assert lines(tmp_path, [n("a", "py:fnd_beside_mod:twice", x=2)]) == []
+    assert lines(tmp_path, [n("a", "py:fnd_beside_mod:twice", x=2)], trust=True) == []
+    assert lines(tmp_path, [n("a", "py:fnd_beside_mod:twice", x=2)]) == [
+        f"node 'a': partly checked: py:fnd_beside_mod:twice is in the untrusted folder {tmp_path.resolve()}; "
+        "its ports were read from the source without running it (use --trust)"
+    ]
 
 
 def test_unknown_param_port(tmp_path: Path) -> None:
