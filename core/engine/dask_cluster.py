@@ -56,15 +56,15 @@ def address_problem(address: str) -> str | None:
             except OSError as exc:
                 last = exc
                 continue
-            return _not_a_scheduler(address, host, port) if scheme == "tcp" else None
+            return _not_a_scheduler(address) if scheme == "tcp" else None
     if isinstance(last, ConnectionRefusedError):
-        return f"nothing is listening on {host}:{port} (connection refused); is `dask scheduler` running?"
+        return "nothing is listening there (connection refused); is `dask scheduler` running?"
     if isinstance(last, TimeoutError | socket.timeout):
-        return f"no answer from {host}:{port} within {CHECK_TIMEOUT_S:g} s"
-    return f"cannot connect to {host}:{port}: {last.strerror if last and last.strerror else last}"
+        return f"no answer within {CHECK_TIMEOUT_S:g} s"
+    return f"cannot connect: {last.strerror if last and last.strerror else last}"
 
 
-def _not_a_scheduler(address: str, host: str, port: int) -> str | None:
+def _not_a_scheduler(address: str) -> str | None:
     """Ask what listens at a tcp:// address (Dask's handshake and `identity`), bounded in time."""
 
     async def identify() -> Any:
@@ -84,10 +84,10 @@ def _not_a_scheduler(address: str, host: str, port: int) -> str | None:
         with ThreadPoolExecutor(1, thread_name_prefix="nodeloom-dask-probe") as pool:
             answer = pool.submit(ask).result()
     except Exception:  # noqa: BLE001 - a web server, ssh, anything that does not speak Dask's protocol
-        return f"{host}:{port} answers, but not as a dask scheduler"
+        return "something answers there, but not a dask scheduler"
     kind = answer.get("type") if isinstance(answer, dict) else None
     if kind != "Scheduler":
-        return f"{host}:{port} is a dask {kind or 'service'}, not a scheduler"
+        return f"that is a dask {kind or 'service'}, not a scheduler"
     return None
 
 
