@@ -6,6 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -337,3 +340,46 @@ def test_nodes_far_smaller_than_a_dask_task_warn_once(address: str) -> None:
     events.clear()
     run_pipeline(pipeline(big), RunOptions(backend="dask", scheduler=address, use_cache=False), events.append)
     assert not [e for e in events if isinstance(e, NodeLog) and "10-100 ms" in e.message]
+
+
+def test_a_node_lost_while_queued_on_a_dying_worker_is_resent_not_failed(tmp_path: Path, monkeypatch) -> None:
+    # A cluster like the ones Nodeloom starts (allowed-failures 0), with one single-threaded worker that
+    # someone else's task occupies; our node waits on that worker when it is killed. It never ran, so it is
+    # sent again (and runs once), rather than failed as if it had killed the worker.
+    import dask
+    from dask_nodes import pid_then_hang
+
+    resends: list[int] = []
+    original = dask_backend.DaskBackend._resend
+
+    def counting(self, task_id: int) -> bool:
+        resends.append(task_id)
+        return original(self, task_id)
+
+    monkeypatch.setattr(dask_backend.DaskBackend, "_resend", counting)
+    marker, counter = tmp_path / "pid", tmp_path / "calls"
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+        ) as one,
+        distributed.Client(one, set_as_default=False) as other,
+    ):
+        blocker = other.submit(pid_then_hang, str(marker), 30.0, pure=False)
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+        def kill_soon() -> None:
+            time.sleep(1.0)  # our node is on the worker by then, behind the blocker
+            os.kill(int(marker.read_text(encoding="utf-8")), signal.SIGKILL)
+
+        threading.Thread(target=kill_soon, daemon=True).start()
+        node = {"id": "queued", "type": N + "number", "params": {"value": 7, "counter": str(counter)}}
+        result = run_pipeline(
+            pipeline([node]), RunOptions(backend="dask", scheduler=one.scheduler_address, use_cache=False)
+        )
+        with pytest.raises(distributed.KilledWorker):
+            blocker.result(timeout=30)
+    assert result.nodes["queued"].status is NodeStatus.SUCCEEDED and result.nodes["queued"].attempts == 1
+    assert lines(counter) == 1 and len(resends) == 1
