@@ -16,6 +16,8 @@ import asyncio
 import contextlib
 import logging
 import socket
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -26,7 +28,12 @@ _NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss")
 
 
 def address_problem(address: str) -> str | None:
-    """Why `address` cannot be a reachable Dask scheduler (one line), or None if something listens there."""
+    """Why `address` cannot be a reachable Dask scheduler (one line), or None if one answers there."""
+    return check_scheduler(address)[0]
+
+
+def check_scheduler(address: str) -> tuple[str | None, dict[str, Any]]:
+    """(why it cannot be used or None, the scheduler's `identity` answer when one was asked)."""
     from distributed.comm.addressing import parse_address, parse_host_port
     from distributed.comm.registry import backends
 
@@ -34,19 +41,19 @@ def address_problem(address: str) -> str | None:
     try:
         scheme, location = parse_address(address.strip(), strict=False)
     except ValueError:
-        return f"not a scheduler address ({hint})"
+        return f"not a scheduler address ({hint})", {}
     if scheme not in backends:
-        return f"unknown protocol '{scheme}://' ({hint})"
+        return f"unknown protocol '{scheme}://' ({hint})", {}
     if scheme not in _NETWORK_SCHEMES:
-        return None  # inproc:// and ucx:// are left to Dask
+        return None, {}  # inproc:// and ucx:// are left to Dask
     try:
         host, port = parse_host_port(location)
     except ValueError:
-        return f"not a scheduler address: no port ({hint})"
+        return f"not a scheduler address: no port ({hint})", {}
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        return f"unknown host '{host}' ({exc.args[-1] if exc.args else exc})"
+        return f"unknown host '{host}' ({exc.args[-1] if exc.args else exc})", {}
     last: OSError | None = None
     for family, kind, proto, _, where in infos:
         with socket.socket(family, kind, proto) as probe:
@@ -56,15 +63,15 @@ def address_problem(address: str) -> str | None:
             except OSError as exc:
                 last = exc
                 continue
-            return _not_a_scheduler(address) if scheme == "tcp" else None
+        return _identify(address.strip()) if scheme == "tcp" else (None, {})  # tls needs the user's certs
     if isinstance(last, ConnectionRefusedError):
-        return "nothing is listening there (connection refused); is `dask scheduler` running?"
+        return "nothing is listening there (connection refused); is `dask scheduler` running?", {}
     if isinstance(last, TimeoutError | socket.timeout):
-        return f"no answer within {CHECK_TIMEOUT_S:g} s"
-    return f"cannot connect: {last.strerror if last and last.strerror else last}"
+        return f"no answer within {CHECK_TIMEOUT_S:g} s", {}
+    return f"cannot connect: {last.strerror if last and last.strerror else last}", {}
 
 
-def _not_a_scheduler(address: str) -> str | None:
+def _identify(address: str) -> tuple[str | None, dict[str, Any]]:
     """Ask what listens at a tcp:// address (Dask's handshake and `identity`), bounded in time."""
 
     async def identify() -> Any:
@@ -84,11 +91,34 @@ def _not_a_scheduler(address: str) -> str | None:
         with ThreadPoolExecutor(1, thread_name_prefix="nodeloom-dask-probe") as pool:
             answer = pool.submit(ask).result()
     except Exception:  # noqa: BLE001 - a web server, ssh, anything that does not speak Dask's protocol
-        return "something answers there, but not a dask scheduler"
+        return "something answers there, but not a dask scheduler", {}
     kind = answer.get("type") if isinstance(answer, dict) else None
     if kind != "Scheduler":
-        return f"that is a dask {kind or 'service'}, not a scheduler"
-    return None
+        return f"that is a dask {kind or 'service'}, not a scheduler", {}
+    return None, answer
+
+
+def dashboard_url(address: str, identity: dict[str, Any]) -> str | None:
+    """The scheduler's dashboard (`http://HOST:PORT/status`) if a page answers there, else None.
+
+    A scheduler reports its dashboard port even when it serves nothing there (`--no-dashboard`), so the
+    page is asked for (bounded by CHECK_TIMEOUT_S) before the link is offered. Without bokeh the page
+    says how to install it, which is still the page to show.
+    """
+    from distributed.comm.addressing import get_address_host
+
+    port = identity.get("services", {}).get("dashboard") if isinstance(identity, dict) else None
+    if not isinstance(port, int):
+        return None
+    host = get_address_host(address.strip())
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/status"
+    try:
+        with urllib.request.urlopen(url, timeout=CHECK_TIMEOUT_S):  # noqa: S310 - http only, built here
+            return url
+    except urllib.error.HTTPError:
+        return url  # it answers (an error page is still the dashboard's server)
+    except (OSError, ValueError):
+        return None
 
 
 def connect(address: str) -> Any:
