@@ -34,11 +34,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import pickle
 import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -64,6 +67,28 @@ SMALL_SAMPLE = 10  # attempts measured before judging the nodes' size
 SMALL_TASK_S = 0.005  # a median below this is "far smaller" than Dask's advised 10-100 ms
 QUEUED = "dask (queued)"  # NodeStarted's worker for an attempt that ended before it reached one
 _DASK_LOGGERS = ("distributed", "tornado", "bokeh")
+
+
+def _quiet_dask_logs() -> Callable[[], None]:
+    """Silence Dask's own loggers while a run uses it; returns what restores them.
+
+    Everything a user needs from Dask during a run becomes a node's error or log line here (a lost
+    worker, a lost scheduler); Dask's own messages about it are tracebacks from its reconnect loop and
+    cluster shutdown, printed into the CLI's output. `NODELOOM_DEBUG=1` keeps them.
+    """
+    if os.environ.get("NODELOOM_DEBUG") == "1":
+        return lambda: None
+    names = [name for name in list(logging.root.manager.loggerDict) if name.split(".")[0] in _DASK_LOGGERS]
+    loggers = [logging.getLogger(name) for name in {*names, *_DASK_LOGGERS}]
+    saved = [(logger, logger.level) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+
+    def restore() -> None:
+        for logger, level in saved:
+            logger.setLevel(level)
+
+    return restore
 
 
 class Home(Protocol):
@@ -99,6 +124,7 @@ class DaskBackend:
         if distributed is None:
             raise PipelineError([Problem(INSTALL_HINT, file=file)])
         self._home = home
+        self._restore_logs = _quiet_dask_logs()
         self._abandoned = False
         self._cluster: Any = None
         self.client: Any = None
@@ -206,10 +232,6 @@ class DaskBackend:
             client.loop.add_callback(send)
 
     def _close(self) -> None:
-        quiet = [logging.getLogger(name) for name in _DASK_LOGGERS]
-        levels = [logger.level for logger in quiet]
-        for logger in quiet:  # closing a cluster with tasks still running makes Dask complain
-            logger.setLevel(logging.CRITICAL)
         try:
             if self.client is not None:
                 with contextlib.suppress(Exception):
@@ -220,8 +242,7 @@ class DaskBackend:
                 with contextlib.suppress(Exception):
                     self._cluster.close()
         finally:
-            for logger, level in zip(quiet, levels, strict=True):
-                logger.setLevel(level)
+            self._restore_logs()
 
     def _kill_local_workers(self) -> None:
         """Our own cluster's worker processes, at once: a hanging task would hold up closing for seconds."""
@@ -253,6 +274,7 @@ class DaskBackend:
     def _on_done(self, task_id: int, future: Any) -> None:
         """The attempt's future finished (Dask's callback thread): post its missing events, then its end."""
         elapsed: float | None = None
+        ran_on: str | None = None  # a lost task's worker, from its claim
         try:
             outcome, data, events, elapsed = future.result()
         except BaseException as exc:  # noqa: BLE001 - cancelled by us, the worker died, or it could not run
@@ -260,7 +282,7 @@ class DaskBackend:
                 entry = self._running.get(task_id)
                 if entry is None or entry.attempt.stopped or future.key != entry.key:
                     return  # abandoned by us, or a re-sent task's old future
-            error, ran_on = f"dask: {one_line_error(exc)}", None
+            error = self._describe(exc)
             if isinstance(exc, distributed.KilledWorker):
                 ran_on = self._claimed_by(entry.key)
                 if ran_on is None and entry.resent < MAX_RESENDS and self._resend(task_id):
@@ -275,7 +297,7 @@ class DaskBackend:
             if self._by_slot.get(entry.slot) == task_id:
                 del self._by_slot[entry.slot]
             if not events and entry.delivered == 0:
-                self._post_started(entry, QUEUED)
+                self._post_started(entry, ran_on if ran_on not in (None, "unknown") else QUEUED)
             for node_event in events[entry.delivered :]:
                 self._home.post(node_event)
             entry.delivered = max(entry.delivered, len(events))
@@ -295,6 +317,14 @@ class DaskBackend:
                 if elapsed is not None:
                     self._measure(entry.task, elapsed)
         self._home.on_outcome(entry.slot, outcome)
+
+    def _describe(self, exc: BaseException) -> str:
+        """One line for a task that ended without a result (not a node's own failure)."""
+        if isinstance(exc, CancelledError) and (
+            "scheduler-connection-lost" in str(exc) or getattr(self.client, "status", "running") != "running"
+        ):
+            return f"lost the connection to the dask scheduler at {self.address}"
+        return f"dask: {one_line_error(exc)}"
 
     def _claimed_by(self, key: str) -> str | None:
         """The worker that started `key`, from its claim (None: it never started, or the claim is unknown)."""

@@ -143,7 +143,7 @@ def start_local(workers: int | None) -> tuple[Any, Any]:
             processes=True,
             dashboard_address=None,
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its health/metrics page: any free port
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # its errors become node errors here
         )
     try:
         return cluster, distributed.Client(cluster, set_as_default=False)

@@ -246,3 +246,43 @@ def test_a_worker_killed_mid_run_fails_its_node_clearly_and_the_run_ends(
     assert result.nodes["after"].status is NodeStatus.SKIPPED
     assert [result.nodes[n].outputs["result"] for n in ("o1", "o2", "o3")] == [1, 2, 3]
     assert result.status is RunStatus.FAILED
+
+
+def test_cli_scheduler_killed_mid_run_ends_the_run_with_one_line_per_node(tmp_path: Path) -> None:
+    # A cluster of its own: this test kills its scheduler.
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [
+        _start(
+            ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port)], tmp_path / "s.log"
+        )
+    ]
+    try:
+        worker = ["distributed.cli.dask_worker", address, "--nthreads", "2", "--no-dashboard"]
+        procs.append(_start(worker, tmp_path / "w.log"))
+        _wait_for_workers(address, 1)
+        marker = tmp_path / "pid"
+        nodes = [
+            {"id": "long", "type": D + "pid_then_hang", "params": {"marker": str(marker), "seconds": 30}},
+            {"id": "after", "type": N + "double"},
+        ]
+        path = write(tmp_path / "p.json", nodes, [("long.result", "after.x")], name="dask-lost-scheduler")
+        out = tmp_path / "results.json"
+        proc = cli_popen("run", str(path), "--scheduler", address, "--no-cache", "--results", str(out))
+        try:
+            deadline = time.monotonic() + 60
+            while not marker.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os.killpg(procs[0].pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate(timeout=90)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    finally:
+        _stop(procs)
+    assert proc.returncode == 1, stderr
+    results = json.loads(out.read_text())["nodes"]
+    assert results["long"]["error"] == f"lost the connection to the dask scheduler at {address}"
+    assert results["after"]["status"] == "skipped"
+    assert "Traceback" not in stdout + stderr

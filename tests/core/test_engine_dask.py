@@ -213,7 +213,8 @@ def test_cli_node_killing_its_worker_runs_once_per_attempt_on_our_cluster(tmp_pa
     assert (results["second_time_lucky"]["status"], lines(recovered)) == ("succeeded", 2)
     assert results["second_time_lucky"]["attempts"] == 2
     assert results["fine"]["outputs"]["result"] == 4
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "started   crashes on tcp://127.0.0.1:" in done.stdout  # the worker it died on
 
 
 def test_cli_node_killing_its_worker_on_a_cluster_we_did_not_start(address: str, tmp_path: Path) -> None:
