@@ -11,6 +11,8 @@ from nodeloom.core.engine.options import BACKENDS
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel
 
+from .dask_scheduler import SchedulerControl
+
 
 def _icon(name: str, color: str) -> Any:
     try:
@@ -69,7 +71,7 @@ class RunActions:
         self.backend = QComboBox()
         self.backend.addItems(list(BACKENDS))
         self.backend.setToolTip(
-            "Backend: threads (shared memory) or processes (isolation, true CPU parallelism)"
+            "Backend: threads (shared memory), processes (isolation, true CPU parallelism) or dask (a cluster)"
         )
         self.all = [self.run, self.run_selected, self.run_with_params, self.stop]
 
@@ -86,6 +88,8 @@ class RunActions:
         label = QLabel(" Backend ")
         toolbar.addWidget(label)
         toolbar.addWidget(self.backend)
+        self.scheduler = SchedulerControl(window)  # shown while the backend is dask
+        self.scheduler.attach(toolbar, self.backend)
         self.set_running(False)
 
     @property
@@ -100,3 +104,4 @@ class RunActions:
             act.setEnabled(not running)
         self.stop.setEnabled(running)
         self.backend.setEnabled(not running)
+        self.scheduler.setEnabled(not running)

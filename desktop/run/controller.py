@@ -131,6 +131,7 @@ class RunController(QObject):
         path = self.document.path
         options = RunOptions(
             backend=self.actions.backend_name,
+            scheduler=self.actions.scheduler.address if self.actions.backend_name == "dask" else None,
             use_cache=not self.actions.no_cache.isChecked(),
             targets=list(targets),
             rerun=list(rerun),

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,3 +179,208 @@ def test_cli_backend_dask_with_scheduler(address: str, tmp_path: Path) -> None:
     assert "on 2 dask" in done.stdout and "tcp://" in done.stdout
     bad = cli("run", str(path), "--backend", "processes", "--scheduler", address)
     assert bad.returncode == 2 and "--scheduler needs --backend dask" in bad.stderr
+
+
+D = "py:dask_nodes:"
+
+
+def lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines()) if path.exists() else 0
+
+
+def test_cli_node_killing_its_worker_runs_once_per_attempt_on_our_cluster(tmp_path: Path) -> None:
+    # Issue 8.5: Dask used to run it 4 times (its own re-runs on KilledWorker) while reporting 1 attempt.
+    died, crashed, recovered = tmp_path / "died", tmp_path / "crashed", tmp_path / "recovered"
+    nodes = [
+        {"id": "dies", "type": D + "die", "params": {"counter": str(died)}, "retries": 1},
+        {"id": "crashes", "type": D + "segfault", "params": {"counter": str(crashed)}},
+        {
+            "id": "second_time_lucky",
+            "type": D + "die_first",
+            "params": {"counter": str(recovered)},
+            "retries": 1,
+        },
+        {"id": "fine", "type": N + "number", "params": {"value": 4}},
+    ]
+    path = write(tmp_path / "kill.json", nodes, name="dask-kill")
+    out = tmp_path / "results.json"
+    done = cli("run", str(path), "--backend", "dask", "--no-cache", "--results", str(out), timeout=120)
+    assert done.returncode == 1, done.stderr
+    results = json.loads(out.read_text())["nodes"]
+    assert (results["dies"]["status"], results["dies"]["attempts"], lines(died)) == ("failed", 2, 2)
+    assert results["dies"]["error"].startswith("lost worker: the dask worker tcp://")
+    assert (results["crashes"]["status"], results["crashes"]["attempts"], lines(crashed)) == ("failed", 1, 1)
+    assert (results["second_time_lucky"]["status"], lines(recovered)) == ("succeeded", 2)
+    assert results["second_time_lucky"]["attempts"] == 2
+    assert results["fine"]["outputs"]["result"] == 4
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "started   crashes on tcp://127.0.0.1:" in done.stdout  # the worker it died on
+
+
+def test_cli_node_killing_its_worker_on_a_cluster_we_did_not_start(address: str, tmp_path: Path) -> None:
+    # The module's cluster keeps Dask's default allowed-failures (3): Dask re-runs the task, the claim
+    # refuses to call the node again, and the node's own retries decide.
+    died = tmp_path / "died"
+    nodes = [{"id": "dies", "type": D + "die", "params": {"counter": str(died)}, "retries": 2}]
+    path = write(tmp_path / "kill.json", nodes, name="dask-kill-ext")
+    out = tmp_path / "results.json"
+    done = cli("run", str(path), "--scheduler", address, "--no-cache", "--results", str(out), timeout=120)
+    assert done.returncode == 1, done.stderr
+    result = json.loads(out.read_text())["nodes"]["dies"]
+    assert (result["status"], result["attempts"], lines(died)) == ("failed", 3, 3)
+    assert result["error"].startswith("lost worker: the dask worker tcp://")
+
+
+def test_cli_base_exceptions_fail_alone_and_named(tmp_path: Path) -> None:
+    # Issue 8.1 on Dask: these used to hang the run forever.
+    nodes = [
+        {"id": kind, "type": D + "raise_base", "params": {"kind": kind}}
+        for kind in ("cancelled", "generator_exit", "custom")
+    ]
+    nodes += [
+        {"id": "after", "type": N + "double"},
+        {"id": "fine", "type": N + "number", "params": {"value": 2}},
+    ]
+    path = write(tmp_path / "base.json", nodes, [("custom.result", "after.x")], name="dask-base")
+    out = tmp_path / "results.json"
+    done = cli("run", str(path), "--backend", "dask", "--no-cache", "--results", str(out), timeout=90)
+    assert done.returncode == 1, done.stderr
+    results = json.loads(out.read_text())["nodes"]
+    assert results["cancelled"]["error"] == "CancelledError: stopped by the node"
+    assert results["generator_exit"]["error"] == "GeneratorExit: generator closed"
+    assert results["custom"]["error"] == "NodeAbort: custom abort"
+    assert results["after"]["status"] == "skipped" and results["fine"]["status"] == "succeeded"
+
+
+def test_cli_bad_scheduler_address_is_one_line_and_fast(tmp_path: Path) -> None:
+    # Issue 8.13: `--scheduler notanaddress` took 21 s and ended in a traceback.
+    import socket
+    import threading
+
+    path = write(tmp_path / "one.json", [{"id": "a", "type": N + "number"}])
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        free_port = closed.getsockname()[1]
+    talker = socket.socket()  # accepts and says something that is not Dask's protocol
+    talker.bind(("127.0.0.1", 0))
+    talker.listen()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = talker.accept()
+                with conn:
+                    conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+                    conn.recv(1024)
+
+    threading.Thread(target=serve, daemon=True).start()
+    cases = {
+        "notanaddress": "not a scheduler address",
+        f"tcp://127.0.0.1:{free_port}": "nothing is listening there (connection refused)",
+        "tcp://no-such-host.invalid:8786": "unknown host 'no-such-host.invalid'",
+        f"tcp://127.0.0.1:{talker.getsockname()[1]}": "something answers there, but not a dask scheduler",
+    }
+    try:
+        for address, expected in cases.items():
+            begin = time.monotonic()
+            done = cli("run", str(path), "--scheduler", address, timeout=60)
+            assert time.monotonic() - begin < 15  # generous: it took 21 s (and 10 s for a closed port)
+            assert done.returncode == 2, (address, done.stderr)
+            assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+            assert f"cannot use the dask scheduler at {address}: {expected}" in done.stderr
+    finally:
+        talker.close()
+
+
+def test_ctx_cancelled_follows_a_timed_out_attempt(address: str, tmp_path: Path) -> None:
+    marker = tmp_path / "saw"
+    node = {"id": "w", "type": D + "watch_cancel", "params": {"marker": str(marker)}, "timeout_s": 0.5}
+    result = run_pipeline(pipeline([node]), RunOptions(backend="dask", scheduler=address, use_cache=False))
+    assert result.nodes["w"].error == "timed out after 0.5 s"
+    deadline = time.monotonic() + 20
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.read_text(encoding="utf-8") == "cancelled"  # the node saw ctx.cancelled, not its 30 s end
+
+
+def test_node_queued_on_a_busy_cluster_times_out_with_its_events(address: str, tmp_path: Path) -> None:
+    from engine_nodes import hang
+
+    with distributed.Client(address, set_as_default=False) as other:  # someone else's work fills the cluster
+        busy = other.map(hang, [0.0, 1.0], seconds=4.0, pure=False)
+        time.sleep(0.5)
+        events: list = []
+        node = {"id": "q", "type": N + "number", "params": {"value": 1}, "timeout_s": 0.5}
+        result = run_pipeline(
+            pipeline([node]), RunOptions(backend="dask", scheduler=address, use_cache=False), events.append
+        )
+        other.cancel(busy)
+    assert result.nodes["q"].error == "timed out after 0.5 s"
+    mine = [type(e).__name__ for e in events if getattr(e, "node_id", None) == "q"]
+    assert mine[0] == "NodeStarted" and mine[-1] == "NodeFinished" and mine.count("NodeStarted") == 1
+    started = next(e for e in events if isinstance(e, NodeStarted))
+    assert started.worker == dask_backend.QUEUED
+
+
+def test_nodes_far_smaller_than_a_dask_task_warn_once(address: str) -> None:
+    nodes = [
+        {"id": f"t{i}", "type": D + "tiny", "params": {"x": i}} for i in range(2 * dask_backend.SMALL_SAMPLE)
+    ]
+    events: list = []
+    result = run_pipeline(
+        pipeline(nodes), RunOptions(backend="dask", scheduler=address, use_cache=False), events.append
+    )
+    assert result.status is RunStatus.SUCCEEDED
+    warnings = [e.message for e in events if isinstance(e, NodeLog) and "10-100 ms" in e.message]
+    assert len(warnings) == 1 and "threads or processes backend" in warnings[0]
+    # Nodes of Dask's size do not warn.
+    big = [
+        {"id": f"s{i}", "type": N + "slow", "params": {"seconds": 0.02}}
+        for i in range(dask_backend.SMALL_SAMPLE)
+    ]
+    events.clear()
+    run_pipeline(pipeline(big), RunOptions(backend="dask", scheduler=address, use_cache=False), events.append)
+    assert not [e for e in events if isinstance(e, NodeLog) and "10-100 ms" in e.message]
+
+
+def test_a_node_lost_while_queued_on_a_dying_worker_is_resent_not_failed(tmp_path: Path, monkeypatch) -> None:
+    # A cluster like the ones Nodeloom starts (allowed-failures 0), with one single-threaded worker that
+    # someone else's task occupies; our node waits on that worker when it is killed. It never ran, so it is
+    # sent again (and runs once), rather than failed as if it had killed the worker.
+    import dask
+    from dask_nodes import pid_then_hang
+
+    resends: list[int] = []
+    original = dask_backend.DaskBackend._resend
+
+    def counting(self, task_id: int) -> bool:
+        resends.append(task_id)
+        return original(self, task_id)
+
+    monkeypatch.setattr(dask_backend.DaskBackend, "_resend", counting)
+    marker, counter = tmp_path / "pid", tmp_path / "calls"
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+        ) as one,
+        distributed.Client(one, set_as_default=False) as other,
+    ):
+        blocker = other.submit(pid_then_hang, str(marker), 30.0, pure=False)
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+        def kill_soon() -> None:
+            time.sleep(1.0)  # our node is on the worker by then, behind the blocker
+            os.kill(int(marker.read_text(encoding="utf-8")), signal.SIGKILL)
+
+        threading.Thread(target=kill_soon, daemon=True).start()
+        node = {"id": "queued", "type": N + "number", "params": {"value": 7, "counter": str(counter)}}
+        result = run_pipeline(
+            pipeline([node]), RunOptions(backend="dask", scheduler=one.scheduler_address, use_cache=False)
+        )
+        with pytest.raises(distributed.KilledWorker):
+            blocker.result(timeout=30)
+    assert result.nodes["queued"].status is NodeStatus.SUCCEEDED and result.nodes["queued"].attempts == 1
+    assert lines(counter) == 1 and len(resends) == 1
