@@ -16,6 +16,23 @@ from typing import Any
 
 ANY = "any"
 
+# Data-science values, named by role so the editor can refuse a model wired into a table port. They are
+# plain names: reading them never imports pandas, scikit-learn or matplotlib (that would make every CLI
+# start slow); a hint naming one of those classes maps onto them through `_CLASS_NAMES`.
+TABLE = "table"  # pandas.DataFrame
+SERIES = "series"  # pandas.Series (a target column, predictions)
+MODEL = "model"  # a scikit-learn estimator, fitted or not
+TRANSFORMER = "transformer"  # a fitted scikit-learn transformer (scaler, encoder, ...): apply it later
+FIGURE = "figure"  # a matplotlib Figure
+_CLASS_NAMES: dict[str, str] = {
+    "pandas.core.frame.DataFrame": TABLE,
+    "pandas.DataFrame": TABLE,
+    "pandas.core.series.Series": SERIES,
+    "pandas.Series": SERIES,
+    "sklearn.base.BaseEstimator": MODEL,
+    "matplotlib.figure.Figure": FIGURE,
+}
+
 _BUILTIN_NAMES: dict[Any, str] = {
     int: "int",
     float: "float",
@@ -39,6 +56,8 @@ _WIDENINGS: dict[str, frozenset[str]] = {
     "bool": frozenset({"int", "float"}),
     "path": frozenset({"str"}),
     "str": frozenset({"path"}),
+    TRANSFORMER: frozenset({MODEL}),  # a fitted transformer is an estimator: save it, put it in a pipeline
+    "numpy.ndarray": frozenset({TABLE, SERIES}),  # table/series inputs take arrays (columns x0, x1, ...)
 }
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
@@ -79,7 +98,8 @@ def type_name(hint: Any) -> str:
         return _BUILTIN_NAMES[hint]
     if isinstance(hint, type):
         module = hint.__module__
-        return hint.__qualname__ if module == "builtins" else f"{module}.{hint.__qualname__}"
+        dotted = hint.__qualname__ if module == "builtins" else f"{module}.{hint.__qualname__}"
+        return _CLASS_NAMES.get(dotted, dotted)
     return ANY
 
 

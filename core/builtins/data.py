@@ -1,8 +1,7 @@
-"""Data nodes: constants and reading or writing common files."""
+"""Data nodes: constants and reading or writing JSON values (tables: `ml_data` and `ml_tables`)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,6 @@ from ..decorator import node
 def value(value: Any = None) -> Any:
     """A constant value (any JSON), e.g. a list of options or a configuration dict."""
     return value
-
-
-@node(name="data.read_csv", category="data", icon="fa5s.file-csv", ports={"path": {"widget": "path"}})
-def read_csv(path: Path, delimiter: str = ",") -> list:
-    """Read a CSV file with a header row into a list of row dicts (numbers parsed where they look like numbers)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f, delimiter=delimiter)]
 
 
 @node(name="data.read_json", category="data", icon="fa5s.file-code", ports={"path": {"widget": "path"}})
@@ -38,21 +30,14 @@ def write_json(data: Any, path: Path) -> str:
     return str(path)
 
 
-@node(name="data.column", category="data", icon="fa5s.columns")
-def column(rows: list, name: str) -> list:
-    """One column of a list of row dicts."""
+@node(name="data.column", category="data", icon="fa5s.columns", ports={"rows": {"type": "any"}})
+def column(rows: Any, name: str) -> list:
+    """One column of a table or of a list of row dicts, as a plain list (data.get_column gives a series)."""
+    if hasattr(rows, "columns") and hasattr(rows, "iloc"):  # a pandas DataFrame (pandas is not imported here)
+        if name not in rows.columns:
+            raise KeyError(f"name: no column {name!r} (the table has: {', '.join(map(str, rows.columns))})")
+        return rows[name].tolist()
     return [row[name] for row in rows]
-
-
-def _number(text: str | None) -> Any:
-    if text is None:
-        return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def _jsonable(obj: Any) -> Any:

@@ -1,7 +1,8 @@
-"""Machine-learning nodes built on NumPy only, so the example pipelines run on a fresh machine.
+"""Deprecated: the NumPy-only demo nodes of the first release, kept so pipelines saved with them still
+load and run. New pipelines use the pandas/scikit-learn library (data.*, features.*, models.*,
+tuning.*, evaluation.*); each node here says which node replaces it, and logs a warning when it runs.
 
-They cover the shape of a real workflow (data, split, scale, train with a streamed loss, sweep a
-hyper-parameter with a streamed score, evaluate, export) without pulling in a large ML framework.
+NumPy is imported inside the nodes (as in the rest of the library), so registering them costs nothing.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
 from ..atomic import atomic_write_text
 from ..context import Context
 from ..decorator import node
+
+ARRAY = "numpy.ndarray"
+
+
+def _deprecated(ctx: Context, replacement: str) -> None:
+    ctx.log(f"this NumPy demo node is deprecated: use {replacement}", "warning")
 
 
 @node(
@@ -28,8 +33,13 @@ from ..decorator import node
         "n_features": {"minimum": 1, "maximum": 10_000},
     },
 )
-def make_regression(n_samples: int = 500, n_features: int = 4, noise: float = 0.1, seed: int = 0) -> tuple:
-    """A synthetic linear regression data set with Gaussian noise."""
+def make_regression(
+    ctx: Context, n_samples: int = 500, n_features: int = 4, noise: float = 0.1, seed: int = 0
+) -> tuple:
+    """A synthetic linear regression data set with Gaussian noise (deprecated demo: use data.load_dataset)."""
+    import numpy as np
+
+    _deprecated(ctx, "data.load_dataset")
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n_samples, n_features))
     coef = rng.uniform(-3, 3, size=n_features)
@@ -43,10 +53,13 @@ def make_regression(n_samples: int = 500, n_features: int = 4, noise: float = 0.
     icon="fa5s.cut",
     outputs=["X_train", "X_test", "y_train", "y_test"],
     output_types={k: "numpy.ndarray" for k in ("X_train", "X_test", "y_train", "y_test")},
-    ports={"test_size": {"minimum": 0.01, "maximum": 0.99}},
+    ports={"X": {"type": ARRAY}, "y": {"type": ARRAY}, "test_size": {"minimum": 0.01, "maximum": 0.99}},
 )
-def train_test_split(X: np.ndarray, y: np.ndarray, test_size: float = 0.25, seed: int = 0) -> tuple:
-    """Shuffle and split features and targets into train and test parts."""
+def train_test_split(ctx: Context, X: Any, y: Any, test_size: float = 0.25, seed: int = 0) -> tuple:
+    """Shuffle and split arrays into train and test parts (deprecated demo: use features.train_test_split)."""
+    import numpy as np
+
+    _deprecated(ctx, "features.train_test_split")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
     order = np.random.default_rng(seed).permutation(len(X))
@@ -61,18 +74,21 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_size: float = 0.25, seed
     icon="fa5s.sliders-h",
     outputs=["X_train", "X_test"],
     output_types={"X_train": "numpy.ndarray", "X_test": "numpy.ndarray"},
+    ports={"X_train": {"type": ARRAY}, "X_test": {"type": ARRAY}},
 )
-def standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple:
-    """Scale features to zero mean and unit variance, fitted on the training part only."""
+def standardize(ctx: Context, X_train: Any, X_test: Any) -> tuple:
+    """Scale arrays to zero mean and unit variance, fitted on the training part only (deprecated demo: use
+    features.scale)."""
+    _deprecated(ctx, "features.scale")
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
     std[std == 0] = 1.0
     return (X_train - mean) / std, (X_test - mean) / std
 
 
-def _fit(
-    X: np.ndarray, y: np.ndarray, epochs: int, learning_rate: float, l2: float, ctx: Context | None
-) -> dict:
+def _fit(X: Any, y: Any, epochs: int, learning_rate: float, l2: float, ctx: Context | None) -> dict:
+    import numpy as np
+
     Xb = np.hstack([X, np.ones((len(X), 1))])
     w = np.zeros(Xb.shape[1])
     for epoch in range(epochs):
@@ -94,36 +110,52 @@ def _fit(
     outputs=["model"],
     output_types={"model": "dict"},
     ports={
+        "X": {"type": ARRAY},
+        "y": {"type": ARRAY},
         "epochs": {"minimum": 1, "maximum": 1_000_000},
         "learning_rate": {"minimum": 0.0, "maximum": 10.0},
     },
 )
 def train_linear(
-    X: np.ndarray,
-    y: np.ndarray,
+    X: Any,
+    y: Any,
     ctx: Context,
     epochs: int = 200,
     learning_rate: float = 0.05,
     l2: float = 0.0,
 ) -> dict:
-    """Fit a linear model by gradient descent, streaming the training loss per epoch."""
+    """Fit a linear model by gradient descent, streaming the training loss per epoch (deprecated demo: use
+    models.train_iterative)."""
+    _deprecated(ctx, "models.estimator + models.train_iterative")
     return _fit(X, y, epochs, learning_rate, l2, ctx)
 
 
-def predict(model: dict, X: np.ndarray) -> np.ndarray:
+def predict(model: dict, X: Any) -> Any:
+    import numpy as np
+
     return X @ np.asarray(model["coef"]) + model["intercept"]
 
 
-def _scores(model: dict, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+def _scores(model: dict, X: Any, y: Any) -> dict[str, float]:
+    import numpy as np
+
     pred = predict(model, X)
     mse = float(np.mean((pred - y) ** 2))
     var = float(np.var(y))
     return {"mse": mse, "r2": 1.0 - mse / var if var else 0.0}
 
 
-@node(name="ml.evaluate", category="ml", icon="fa5s.check-double", output_types={"result": "dict"})
-def evaluate(model: dict, X: np.ndarray, y: np.ndarray) -> dict:
-    """Mean squared error and R² of a linear model on a data set."""
+@node(
+    name="ml.evaluate",
+    category="ml",
+    icon="fa5s.check-double",
+    output_types={"result": "dict"},
+    ports={"X": {"type": ARRAY}, "y": {"type": ARRAY}},
+)
+def evaluate(ctx: Context, model: dict, X: Any, y: Any) -> dict:
+    """Mean squared error and R² of a linear model on a data set (deprecated demo: use
+    evaluation.regression_metrics)."""
+    _deprecated(ctx, "evaluation.regression_metrics")
     return _scores(model, X, y)
 
 
@@ -133,18 +165,21 @@ def evaluate(model: dict, X: np.ndarray, y: np.ndarray) -> dict:
     icon="fa5s.search",
     outputs=["best_model", "best_l2", "scores"],
     output_types={"best_model": "dict", "best_l2": "float", "scores": "dict"},
+    ports={k: {"type": ARRAY} for k in ("X_train", "y_train", "X_val", "y_val")},
 )
 def sweep_l2(
-    X_train: np.ndarray,
-    y_train: np.ndarray,
-    X_val: np.ndarray,
-    y_val: np.ndarray,
+    X_train: Any,
+    y_train: Any,
+    X_val: Any,
+    y_val: Any,
     ctx: Context,
     values: list = [0.0, 0.001, 0.01, 0.1, 1.0],  # noqa: B006 - a JSON default, never mutated
     epochs: int = 100,
     metric: Literal["r2", "mse"] = "r2",
 ) -> tuple:
-    """Try each L2 strength, stream the validation score per trial, keep the best model."""
+    """Try each L2 strength, stream the validation score per trial, keep the best model (deprecated demo:
+    use tuning.grid_search)."""
+    _deprecated(ctx, "tuning.grid_search")
     scores: dict[str, float] = {}
     best: tuple[float, float, dict] | None = None
     for trial, l2 in enumerate(values):
@@ -162,7 +197,8 @@ def sweep_l2(
 
 
 @node(name="ml.export_model", category="ml", icon="fa5s.file-export", ports={"path": {"widget": "path"}})
-def export_model(model: dict, path: Path, metrics: Any = None) -> str:
-    """Save a model (and optional metrics) as JSON; outputs the path."""
+def export_model(ctx: Context, model: dict, path: Path, metrics: Any = None) -> str:
+    """Save a demo model (and optional metrics) as JSON; outputs the path (deprecated demo: use models.save)."""
+    _deprecated(ctx, "models.save")
     atomic_write_text(path, json.dumps({"model": model, "metrics": metrics}, indent=2) + "\n")
     return str(path)
