@@ -4,6 +4,7 @@
 2. Any importable function, named in a file as `py:MODULE:QUALNAME`, resolved on first use.
 3. Third-party packages: entry points in the group `nodeloom.nodes`, each naming a module (all its named
    `@node` functions), one decorated function, or a callable returning such functions.
+4. The user's own files, `NODELOOM_HOME/nodes/*.py` (see `home_nodes`), loaded with the entry points.
 
 Resolving a type imports its module and reads its signature; it never calls the function. Under a
 `TrustPolicy` that does not trust the module's folder (opening a stranger's file), the module is not
@@ -82,6 +83,9 @@ class Registry:
         if self._entry_points_loaded:
             return
         self._entry_points_loaded = True
+        from .home_nodes import load_home_nodes  # the user's NODELOOM_HOME/nodes files, then packages
+
+        load_home_nodes(self)
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             where = f"entry point {ep.name} ({ep.value})"
             try:

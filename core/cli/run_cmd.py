@@ -34,6 +34,7 @@ from ..events import (
     RunFinished,
     RunStarted,
 )
+from ..figure_files import save_result_figures
 from ..validation import check_file
 from .output import (
     EXIT_FAILED,
@@ -163,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
     print_summary(result)
     if args.results:
         try:
-            atomic_write_text(args.results, json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
+            document = result.to_json()
+            save_result_figures(result, args.results, document)  # figures: PNG files beside the results
+            atomic_write_text(args.results, json.dumps(document, indent=2, allow_nan=False) + "\n")
         except OSError as exc:
             error(f"cannot write {args.results}: {exc.strerror or exc}")
             return EXIT_INVALID

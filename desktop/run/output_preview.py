@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .figure_preview import previewable
 from .palette import STATUS_COLORS
 from .preview_models import MAX_ROWS, TableModel, as_image, as_text, is_table, shape_text
 from .run_state import LogLine, NodeState
@@ -98,6 +99,7 @@ class OutputPreview(QWidget):
 
 def preview_widget(value: Any) -> QWidget:
     """A table, an image or a text view for one output value."""
+    value = previewable(value)  # a matplotlib figure as PNG bytes, a pandas Series as a frame
     image = as_image(value)
     if image is not None:
         label = QLabel()
