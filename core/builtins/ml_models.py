@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from ..context import Context
+from ..vocabulary import PARAM_REF
 from .ml_common import MODEL, SERIES, TABLE, as_series, as_table, atomic_path, ml_node
 
 ESTIMATORS: dict[str, str] = {
@@ -67,7 +68,12 @@ def check_params(estimator: Any, params: dict[str, Any], what: str = "params") -
     if not isinstance(params, dict):
         raise TypeError(f"{what}: expected a JSON object of parameter values, got {type(params).__name__}")
     valid = estimator.get_params(deep=True)
-    for key in params:
+    for key, value in params.items():
+        if isinstance(value, dict) and PARAM_REF in value:
+            raise ValueError(
+                f'{what}: {key!r} holds a {{"{PARAM_REF}": ...}} reference; those work only as a whole '
+                "param value, not inside a JSON object (write the number, or wire an expression node)"
+            )
         if key not in valid:
             name = type(estimator).__name__
             close = difflib.get_close_matches(str(key), list(valid), n=1)

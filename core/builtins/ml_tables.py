@@ -78,6 +78,24 @@ def filter_rows(table: Any, query: str) -> Any:
 
 
 @ml_node(
+    "data.add_column",
+    icon="fa5s.plus-square",
+    inputs={"table": TABLE, "expression": {"widget": "text"}},
+    outputs=TABLE,
+)
+def add_column(table: Any, name: str, expression: str) -> Any:
+    """Add (or replace) a column computed from others with a pandas expression, e.g.
+    `quantity * unit_price` or `price / price.max()`."""
+    frame = as_table(table, "table").copy()
+    try:
+        frame[name] = frame.eval(expression)
+    except Exception as exc:  # noqa: BLE001 - pandas raises many kinds; the user needs one line
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise ValueError(f"expression {expression!r}: {type(exc).__name__}: {first}") from None
+    return frame
+
+
+@ml_node(
     "data.sample_rows",
     icon="fa5s.random",
     inputs={"table": TABLE, "fraction": {"minimum": 0.0}, "n": {"minimum": 0}},
