@@ -152,19 +152,21 @@ def fill_missing(
     """Fill empty cells (in `columns`, or all): with a fixed value, the column's mean/median/mode, the
     previous or next row's value; or drop the rows that have any."""
     frame = as_table(table, "table").copy()
-    names = column_list(columns) or list(frame.columns)
+    names = column_list(columns)
+    if names is None:  # every column (mean and median: the numeric ones)
+        names = [c for c in frame.columns if strategy not in ("mean", "median") or _is_numeric(frame[c])]
     require_columns(frame, names)
     if strategy == "drop_rows":
         return frame.dropna(subset=names)
     for name in names:
         col = frame[name]
+        if strategy in ("mean", "median") and not _is_numeric(col):
+            raise TypeError(f"column {name!r} is not numeric: strategy {strategy!r} needs numbers")
         if not col.isna().any():
             continue
         if strategy == "value":
             frame[name] = col.fillna(value)
         elif strategy in ("mean", "median"):
-            if not _is_numeric(col):
-                raise TypeError(f"column {name!r} is not numeric: strategy {strategy!r} needs numbers")
             frame[name] = col.fillna(getattr(col, strategy)())
         elif strategy == "mode":
             modes = col.mode()
