@@ -76,7 +76,9 @@ def check_params(estimator: Any, params: dict[str, Any], what: str = "params") -
             )
         if key not in valid:
             name = type(estimator).__name__
-            close = difflib.get_close_matches(str(key), list(valid), n=1)
+            close = [k for k in valid if k.lower() == str(key).lower()] or difflib.get_close_matches(
+                str(key), list(valid), n=1
+            )
             hint = f"; did you mean {close[0]!r}?" if close else ""
             listed = ", ".join(sorted(k for k in valid if "__" not in k))
             raise ValueError(f"{what}: {name} has no parameter {key!r}{hint} (it has: {listed})")

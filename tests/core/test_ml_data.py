@@ -17,7 +17,7 @@ def orders() -> pd.DataFrame:
 
 
 def test_sample_files_are_shipped_and_named_in_the_choices() -> None:
-    assert ml_data.SAMPLE_FILES == ml_data.sample_files()
+    assert ml_data.sample_files() == ml_data.SAMPLE_FILES
     with pytest.raises(FileNotFoundError, match="no sample file 'nope.csv'"):
         ml_data.sample_file("nope.csv")
     with pytest.raises(FileNotFoundError):
@@ -45,7 +45,9 @@ def test_csv_parquet_json_round_trips(tmp_path: Path, orders: pd.DataFrame) -> N
     pd.testing.assert_frame_equal(ml_data.read_parquet(parquet), orders)
     assert list(ml_data.read_parquet(parquet, columns=["order_id"]).columns) == ["order_id"]
     for lines in (False, True):
-        path = ml_data.write_json_table(orders[["order_id", "product"]], tmp_path / f"o{lines}.json", lines=lines)
+        path = ml_data.write_json_table(
+            orders[["order_id", "product"]], tmp_path / f"o{lines}.json", lines=lines
+        )
         assert ml_data.read_json_table(path, lines=lines).equals(orders[["order_id", "product"]])
     assert not [p for p in tmp_path.rglob("*.tmp")]  # no temporary file left behind
 
@@ -72,10 +74,17 @@ def test_table_operations(orders: pd.DataFrame) -> None:
     assert "status" not in ml_tables.drop_columns(orders, "status").columns
     assert "price" in ml_tables.rename_columns(orders, {"unit_price": "price"}).columns
     paid = ml_tables.filter_rows(orders, 'status == "paid" and unit_price > 0')
-    assert len(paid) == len(orders[(orders.status == "paid") & (orders.unit_price > 0)]) and len(paid) < len(orders)
+    assert len(paid) == len(orders[(orders.status == "paid") & (orders.unit_price > 0)]) and len(paid) < len(
+        orders
+    )
     assert len(ml_tables.sample_rows(orders, n=5, seed=1)) == 5
-    assert ml_tables.sample_rows(orders, fraction=0.5, seed=1).equals(ml_tables.sample_rows(orders, fraction=0.5, seed=1))
-    assert list(ml_tables.sort_rows(orders, ["unit_price"], ascending=False)["unit_price"])[0] == orders.unit_price.max()
+    assert ml_tables.sample_rows(orders, fraction=0.5, seed=1).equals(
+        ml_tables.sample_rows(orders, fraction=0.5, seed=1)
+    )
+    assert (
+        list(ml_tables.sort_rows(orders, ["unit_price"], ascending=False)["unit_price"])[0]
+        == orders.unit_price.max()
+    )
     assert len(ml_tables.head(orders, 3)) == 3
     deduped = ml_tables.drop_duplicates(orders)
     assert len(deduped) == len(orders) - 2 == len(orders.drop_duplicates())
@@ -89,7 +98,10 @@ def test_table_operations(orders: pd.DataFrame) -> None:
     assert "amount" not in orders.columns  # inputs are never changed
     doubled = ml_tables.concat([orders, orders])
     assert len(doubled) == 2 * len(orders)
-    assert ml_tables.concat([orders[["order_id"]], orders[["product"]]], axis="columns").shape == (len(orders), 2)
+    assert ml_tables.concat([orders[["order_id"]], orders[["product"]]], axis="columns").shape == (
+        len(orders),
+        2,
+    )
 
 
 def test_join_and_group_by_match_pandas(orders: pd.DataFrame) -> None:
@@ -100,9 +112,13 @@ def test_join_and_group_by_match_pandas(orders: pd.DataFrame) -> None:
     renamed = customers.rename(columns={"customer_id": "id"})
     assert ml_tables.join(orders, renamed, left_on=["customer_id"], right_on=["id"]).shape[0] == len(orders)
     totals = ml_tables.group_by(joined, ["region"], {"unit_price": ["sum", "mean"], "order_id": "count"})
-    expected = joined.groupby("region").agg(unit_price_sum=("unit_price", "sum"), order_id_count=("order_id", "count"))
+    expected = joined.groupby("region").agg(
+        unit_price_sum=("unit_price", "sum"), order_id_count=("order_id", "count")
+    )
     assert list(totals.columns) == ["region", "unit_price_sum", "unit_price_mean", "order_id_count"]
-    assert totals.set_index("region")["unit_price_sum"].to_dict() == pytest.approx(expected["unit_price_sum"].to_dict())
+    assert totals.set_index("region")["unit_price_sum"].to_dict() == pytest.approx(
+        expected["unit_price_sum"].to_dict()
+    )
     assert ml_tables.group_by(joined, "region")["count"].sum() == len(joined)
 
 
@@ -111,7 +127,10 @@ def test_join_and_group_by_match_pandas(orders: pd.DataFrame) -> None:
     [
         (lambda o: ml_tables.filter_rows(o, "nope > 1"), "query 'nope > 1': UndefinedVariableError"),
         (lambda o: ml_tables.select_columns(o, ["nope"]), "no column 'nope'"),
-        (lambda o: ml_tables.group_by(o, ["product"], {"unit_price": "average"}), "unknown function 'average'"),
+        (
+            lambda o: ml_tables.group_by(o, ["product"], {"unit_price": "average"}),
+            "unknown function 'average'",
+        ),
         (lambda o: ml_tables.cast_column(o, "product", "float"), "column 'product' to float"),
         (lambda o: ml_tables.sample_rows(o), "set n"),
         (lambda o: ml_tables.fill_missing(o, "mean", columns=["product"]), "not numeric"),

@@ -32,7 +32,9 @@ def test_split_xy_and_stratified_split() -> None:
     assert "target" not in X.columns and y.name == "target" and len(X) == len(table)
     X2, _ = ml_features.split_xy(table, "target", ["alcohol", "ash"])
     assert list(X2.columns) == ["alcohol", "ash"]
-    X_train, X_test, y_train, y_test = ml_features.train_test_split(X, y, test_size=0.25, stratify=True, seed=0)
+    X_train, X_test, y_train, y_test = ml_features.train_test_split(
+        X, y, test_size=0.25, stratify=True, seed=0
+    )
     assert len(X_test) == math.ceil(len(X) * 0.25) and len(X_train) + len(X_test) == len(X)
     assert set(X_train.index).isdisjoint(X_test.index)
     train_share = y_train.value_counts(normalize=True).sort_index()

@@ -51,7 +51,9 @@ def test_params_are_checked_against_get_params() -> None:
 
 
 def test_class_path_builds_any_estimator() -> None:
-    model = ml_models.estimator("ridge", {"n_estimators": 5}, class_path="sklearn.ensemble.ExtraTreesRegressor")
+    model = ml_models.estimator(
+        "ridge", {"n_estimators": 5}, class_path="sklearn.ensemble.ExtraTreesRegressor"
+    )
     assert type(model).__name__ == "ExtraTreesRegressor" and model.n_estimators == 5
     assert type(ml_models.estimator(class_path="sklearn.svm:LinearSVC")).__name__ == "LinearSVC"
     with pytest.raises(ValueError, match="cannot import 'sklearn.nope'"):
@@ -62,7 +64,9 @@ def test_class_path_builds_any_estimator() -> None:
 
 def test_predict_proba_and_unfitted_models(iris: tuple) -> None:
     X_train, X_test, y_train, _ = iris
-    fitted = ml_models.fit(CTX, ml_models.estimator("logistic_regression", {"max_iter": 500}), X_train, y_train)
+    fitted = ml_models.fit(
+        CTX, ml_models.estimator("logistic_regression", {"max_iter": 500}), X_train, y_train
+    )
     proba = ml_models.predict_proba(fitted, X_test)
     assert list(proba.columns) == ["0", "1", "2"] and np.allclose(proba.sum(axis=1), 1)
     with pytest.raises(ValueError, match="not fitted yet"):
@@ -76,7 +80,10 @@ def test_cross_validate_matches_scikit_learn(iris: tuple) -> None:
     model = ml_models.estimator("logistic_regression", {"max_iter": 500})
     scores, mean = ml_models.cross_validate(CTX, model, X_train, y_train, folds=4, seed=1)
     expected = cross_val_score(
-        LogisticRegression(max_iter=500, random_state=0), X_train, y_train, cv=StratifiedKFold(4, shuffle=True, random_state=1)
+        LogisticRegression(max_iter=500, random_state=0),
+        X_train,
+        y_train,
+        cv=StratifiedKFold(4, shuffle=True, random_state=1),
     )
     assert list(scores["score"]) == pytest.approx(list(expected)) and mean == pytest.approx(expected.mean())
     _, f1 = ml_models.cross_validate(CTX, model, X_train, y_train, folds=3, scoring="f1_macro")
@@ -87,12 +94,17 @@ def test_cross_validate_matches_scikit_learn(iris: tuple) -> None:
 
 def test_save_and_load_round_trip(tmp_path: Path, iris: tuple) -> None:
     X_train, X_test, y_train, _ = iris
-    fitted = ml_models.fit(CTX, ml_models.estimator("random_forest_classifier", {"n_estimators": 10}), X_train, y_train)
+    fitted = ml_models.fit(
+        CTX, ml_models.estimator("random_forest_classifier", {"n_estimators": 10}), X_train, y_train
+    )
     path = ml_models.save(fitted, tmp_path / "models" / "forest.joblib")
     loaded = ml_models.load(path)
     assert (ml_models.predict(loaded, X_test) == ml_models.predict(fitted, X_test)).all()
     _, _, scaler = ml_features.scale(X_train)
-    assert ml_models.load(ml_models.save(scaler, tmp_path / "scaler.joblib")).mean_.tolist() == scaler.mean_.tolist()
+    assert (
+        ml_models.load(ml_models.save(scaler, tmp_path / "scaler.joblib")).mean_.tolist()
+        == scaler.mean_.tolist()
+    )
 
 
 def test_pipeline_chains_unfitted_copies(iris: tuple) -> None:
@@ -121,7 +133,9 @@ def test_iterative_training_streams_loss_and_validation(iris: tuple) -> None:
     ctx = Context("train", emit=events.append)
     X_train, X_test, _ = ml_features.scale(X_train, X_test)
     model = ml_models.estimator("sgd_classifier", {"loss": "log_loss"})
-    fitted, history = ml_training.train_iterative(ctx, model, X_train, y_train, X_test, y_test, epochs=8, batch_size=16)
+    fitted, history = ml_training.train_iterative(
+        ctx, model, X_train, y_train, X_test, y_test, epochs=8, batch_size=16
+    )
     losses = [e for e in events if isinstance(e, NodeMetric) and e.name == "loss"]
     scores = [e for e in events if isinstance(e, NodeMetric) and e.name == "val_score"]
     assert [e.step for e in losses] == list(range(1, 9)) and len(scores) == 8
@@ -151,5 +165,7 @@ def test_iterative_training_needs_partial_fit_and_stops_early(iris: tuple) -> No
     with pytest.raises(TypeError, match="RandomForestClassifier cannot learn incrementally"):
         ml_training.train_iterative(CTX, ml_models.estimator("random_forest_classifier"), X_train, y_train)
     model = ml_models.estimator("naive_bayes")
-    _, history = ml_training.train_iterative(CTX, model, X_train, y_train, X_test, y_test, epochs=30, patience=2)
+    _, history = ml_training.train_iterative(
+        CTX, model, X_train, y_train, X_test, y_test, epochs=30, patience=2
+    )
     assert len(history) < 30  # naive Bayes stops improving at once
