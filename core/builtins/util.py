@@ -69,7 +69,10 @@ def assert_value(
 def expression(expression: str = "a + b", a: Any = None, b: Any = None, c: Any = None, d: Any = None) -> Any:
     """The value of a Python expression over the inputs a, b, c, d (with `math`, and `np`/`pd` for NumPy
     and pandas), e.g. `a["accuracy"]`, `round(a * 100, 1)` or `a.sort_values("score").head(3)`."""
-    return _evaluate(expression, {"a": a, "b": b, "c": c, "d": d}, "expression")
+    value = _evaluate(expression, {"a": a, "b": b, "c": c, "d": d}, "expression")
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()  # a NumPy scalar as a plain number: JSON in --results, 1.0 not "float64 scalar"
+    return value
 
 
 def _brief(value: Any) -> str:
