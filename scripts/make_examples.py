@@ -432,7 +432,7 @@ def main() -> None:
                 "id": "mlp",
                 "type": "models.estimator",
                 "label": "MLP 64 hidden",
-                "params": {"kind": "mlp_classifier", "params": {"hidden_layer_sizes": [64], "alpha": 0.0001}},
+                "params": {"kind": "mlp_classifier", "params": {"hidden_layer_sizes": [64], "learning_rate_init": 0.005}},
             },
             {
                 "id": "train",
@@ -463,7 +463,7 @@ def main() -> None:
             ("split.y_test", "accuracy.y"),
             ("train.history", "history.history"),
         ],
-        {"epochs": 40},
+        {"epochs": 30},
         columns=[
             [("digits", 0)],
             [("split", 0), ("mlp", 230)],
