@@ -5,7 +5,6 @@ nodes, wires in channels of their own). Run it again after changing a definition
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from nodeloom.core.file_format import loads
@@ -432,7 +431,10 @@ def main() -> None:
                 "id": "mlp",
                 "type": "models.estimator",
                 "label": "MLP 64 hidden",
-                "params": {"kind": "mlp_classifier", "params": {"hidden_layer_sizes": [64], "learning_rate_init": 0.005}},
+                "params": {
+                    "kind": "mlp_classifier",
+                    "params": {"hidden_layer_sizes": [64], "learning_rate_init": 0.005},
+                },
             },
             {
                 "id": "train",
