@@ -48,6 +48,12 @@ PORT_COLOURS: dict[str, str] = {
     "bytes": "#8c7a5b",
     "any": "#8a94a6",
     "numpy.ndarray": "#e0634f",
+    # the AI node library's values (core/port_types.py)
+    "table": "#2f8fc9",
+    "series": "#7c8fd8",
+    "model": "#8e5cd0",
+    "transformer": "#b07cd8",
+    "figure": "#d9883a",
 }
 
 CATEGORY_COLOURS: dict[str, str] = {
@@ -57,6 +63,10 @@ CATEGORY_COLOURS: dict[str, str] = {
     "text": "#4f9c45",
     "util": "#c98a2b",
     "python": "#3a73a8",
+    "features": "#2b9bb3",
+    "models": "#8e5cd0",
+    "tuning": "#b5527a",
+    "evaluation": "#c0563f",
 }
 
 STATUS_COLOURS: dict[str, str] = {
