@@ -21,11 +21,8 @@ def previewable(value: Any) -> Any:
         return value
     if png is not None:
         return png
+    module = type(value).__module__ or ""
     to_frame = getattr(value, "to_frame", None)
-    if (
-        type(value).__module__.startswith("pandas.")
-        and type(value).__name__ == "Series"
-        and callable(to_frame)
-    ):
+    if module.split(".")[0] == "pandas" and type(value).__name__ == "Series" and callable(to_frame):
         return to_frame()
     return value
