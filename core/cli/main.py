@@ -12,10 +12,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import nodes_cmd, run_cmd, runs_cmd, validate_cmd
+from . import export_cmd, nodes_cmd, run_cmd, runs_cmd, validate_cmd
 from .output import EXIT_INTERRUPTED, EXIT_INVALID, error
 
-HEADLESS_COMMANDS = [validate_cmd, nodes_cmd, run_cmd, runs_cmd]
+HEADLESS_COMMANDS = [validate_cmd, nodes_cmd, run_cmd, runs_cmd, export_cmd]
 DESKTOP_MODULE = "nodeloom.desktop.cli"
 
 
