@@ -16,7 +16,9 @@ from .output import EXIT_INVALID, EXIT_OK, error, print_problems
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="write the pipeline as a Python script, a Prefect flow or an Airflow DAG")
+    p = sub.add_parser(
+        "export", help="write the pipeline as a Python script, a Prefect flow or an Airflow DAG"
+    )
     p.add_argument("file", help="pipeline JSON file")
     p.add_argument("--to", required=True, choices=list(TARGETS), help="what to write")
     p.add_argument("-o", "--output", metavar="OUT.py", help="file to write (default: standard output)")

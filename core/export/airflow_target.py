@@ -23,6 +23,7 @@ from .graph_code import (
     ExportGraph,
     Names,
     assign_aliases,
+    call_source,
     doc_header,
     import_lines,
     literal,
@@ -51,6 +52,8 @@ def generate(graph: ExportGraph, out_path: str | None = None) -> str:
         "import argparse", "import base64", "import json", "import math",
         "from datetime import timedelta", "from typing import Any",
     ]  # fmt: skip
+    if not graph.nodes:
+        stdlib.remove("from datetime import timedelta")
     if fetched:
         stdlib.append("import importlib")
     if graph.uses_pipeline_folder:
@@ -66,7 +69,11 @@ def generate(graph: ExportGraph, out_path: str | None = None) -> str:
         "with this file in $AIRFLOW_HOME/dags). XCom values are JSON: numpy arrays, tuples and bytes are\n"
         "encoded without pickle; any other kind of value stops its task with an error naming the node."
     )
-    parts = [doc_header(graph, "airflow", usage), "\n".join(sort_imports(stdlib)), "\n".join(sort_imports(third))]
+    parts = [
+        doc_header(graph, "airflow", usage),
+        "\n".join(sort_imports(stdlib)),
+        "\n".join(sort_imports(third)),
+    ]
     setup = []
     if graph.uses_pipeline_folder:
         setup.append("# `py:` node modules sit beside the pipeline file, where `nodeloom run` finds them too")
@@ -93,7 +100,11 @@ def _seconds(value: float) -> str:
 
 def _task_source(spec: TaskSpec) -> str:
     node = spec.node
-    options = [f"task_id={literal(node.id)}", f"retries={node.retries}", f"retry_delay={_seconds(node.retry_delay_s)}"]
+    options = [
+        f"task_id={literal(node.id)}",
+        f"retries={node.retries}",
+        f"retry_delay={_seconds(node.retry_delay_s)}",
+    ]
     if node.timeout_s is not None:
         options.append(f"execution_timeout={_seconds(node.timeout_s)}")
     args = list(spec.upstream_args.values())
@@ -111,7 +122,11 @@ def _task_source(spec: TaskSpec) -> str:
         if len(body) == 1 or body[-1].startswith("    return outputs_of("):
             body = [*body[:-1], f"    return to_xcom({last}, {literal(node.id)}, {single})"]
         else:  # a long call spread over lines: name the result first
-            body = [body[0].replace("    return ", "    value = ", 1), *body[1:], f"    return to_xcom(value, {literal(node.id)}, {single})"]
+            body = [
+                body[0].replace("    return ", "    value = ", 1),
+                *body[1:],
+                f"    return to_xcom(value, {literal(node.id)}, {single})",
+            ]
     lines += body
     return "\n".join(lines)
 
@@ -141,11 +156,28 @@ def _dag_source(graph: ExportGraph, specs: list[TaskSpec], dag_function: str) ->
     ]
     values = Names({dag_function})
     value_of = {spec.node.id: values.new(spec.node.id) for spec in specs}
+    consumed = {up for spec in specs for up in spec.upstream_args}
     for spec in specs:
-        args = ", ".join(f"{arg}={value_of[up]}" for up, arg in spec.upstream_args.items())
-        lines.append(f"    {value_of[spec.node.id]} = {spec.function_name}({args})")
-    sink_nodes = list(dict.fromkeys(nid for nid, _port in graph.sinks))  # XComArgs pass whole: ports picked inside
-    lines.append(f"    nodeloom_outputs({{{', '.join(f'{literal(n)}: {value_of[n]}' for n in sink_nodes)}}})")
+        args = [f"{arg}={value_of[up]}" for up, arg in spec.upstream_args.items()]
+        head = (
+            "" if spec.node.id not in consumed and not spec.node.outputs else f"{value_of[spec.node.id]} = "
+        )
+        lines += call_source("    ", head, spec.function_name, args)
+    sink_nodes = list(
+        dict.fromkeys(nid for nid, _port in graph.sinks)
+    )  # XComArgs pass whole: ports picked inside
+    results = [f"{literal(n)}: {value_of[n]}" for n in sink_nodes]
+    one = f"    nodeloom_outputs({{{', '.join(results)}}})"
+    if len(one) <= 100:
+        lines.append(one)
+    else:
+        lines += [
+            "    nodeloom_outputs(",
+            "        {",
+            *(f"            {r}," for r in results),
+            "        }",
+            "    )",
+        ]
     lines += ["", "", f"{dag_function}_dag = {dag_function}()"]
     return "\n".join(lines)
 
@@ -167,24 +199,26 @@ TO_XCOM = '''def to_xcom(value: Any, node: str, output: str | None, path: str = 
     if type(value) is list:
         return [to_xcom(v, node, output, f"{path}[{i}]") for i, v in enumerate(value)]
     if type(value) is tuple:
-        return {TAG: "tuple", "items": [to_xcom(v, node, output, f"{path}[{i}]") for i, v in enumerate(value)]}
+        items = [to_xcom(v, node, output, f"{path}[{i}]") for i, v in enumerate(value)]
+        return {TAG: "tuple", "items": items}
     if type(value) is dict:
         if output is None and not path:  # a multi-output node's outputs: name each in errors
             return {k: to_xcom(v, node, k) for k, v in value.items()}
         if all(type(k) is str for k in value) and TAG not in value:
             return {k: to_xcom(v, node, output, f"{path}[{k!r}]") for k, v in value.items()}
-        items = [[to_xcom(k, node, output, path), to_xcom(v, node, output, f"{path}[{k!r}]")] for k, v in value.items()]
-        return {TAG: "dict", "items": items}
+        pairs = [[to_xcom(k, node, output, path), to_xcom(v, node, output, f"{path}[{k!r}]")] for k, v in value.items()]
+        return {TAG: "dict", "items": pairs}
     if type(value) in (bytes, bytearray):
         return {TAG: "bytes", "data": base64.b64encode(value).decode("ascii")}
-    if type(value).__module__ == "numpy" and getattr(value, "dtype", None) is not None and value.dtype.kind not in "OV":
+    numeric = getattr(value, "dtype", None) is not None and value.dtype.kind not in "OV"  # no object arrays
+    if type(value).__module__ == "numpy" and numeric:
         kind = "ndarray" if type(value).__name__ == "ndarray" else "scalar"
         data = base64.b64encode(value.tobytes()).decode("ascii")
         return {TAG: kind, "dtype": value.dtype.str, "shape": list(getattr(value, "shape", ())), "data": data}
     where = f"node {node!r}" + (f", output {output!r}" if output else "") + path
     raise TypeError(
-        f"{where}: a {type(value).__module__}.{type(value).__qualname__} cannot be passed between Airflow tasks "
-        "(XCom here carries JSON values, tuples, bytes and numpy arrays, never pickles)"
+        f"{where}: a {type(value).__module__}.{type(value).__qualname__} cannot be passed between Airflow "
+        "tasks (XCom here carries JSON values, tuples, bytes and numpy arrays, never pickles)"
     )'''
 
 FROM_XCOM = '''def from_xcom(value: Any) -> Any:
@@ -210,7 +244,7 @@ FROM_XCOM = '''def from_xcom(value: Any) -> Any:
     array = array.reshape(value["shape"]).copy()
     return array if kind == "ndarray" else array[()]'''
 
-MAIN = '''def main(argv: list[str] | None = None) -> None:
+MAIN = """def main(argv: list[str] | None = None) -> None:
     params = parse_parameters(argv)
     run = DAG_OBJECT.test(run_conf=params)
     if str(getattr(run, "state", "success")) not in ("success", "DagRunState.SUCCESS"):
@@ -218,4 +252,4 @@ MAIN = '''def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()'''
+    main()"""

@@ -110,7 +110,9 @@ class ExportGraph:
         return used
 
 
-def build_export_graph(pipeline: Pipeline, file: str | None = None, registry: Registry | None = None) -> ExportGraph:
+def build_export_graph(
+    pipeline: Pipeline, file: str | None = None, registry: Registry | None = None
+) -> ExportGraph:
     """Validate and resolve `pipeline` as a run would; raises PipelineError or ExportError."""
     options = RunOptions(use_cache=False, record=False, file=os.path.abspath(file) if file else None)
     plan = build_plan(pipeline, options, registry)
@@ -193,7 +195,9 @@ def _function_ref(node_id: str, type_name: str, func: Any) -> FunctionRef:
     qualname = getattr(func, "__qualname__", None)
     why = _importable(module, qualname, func)
     if why:
-        raise ExportError(f"node '{node_id}' (type '{type_name}'): its function {why}, so no code can import it")
+        raise ExportError(
+            f"node '{node_id}' (type '{type_name}'): its function {why}, so no code can import it"
+        )
     assert module is not None and qualname is not None
     return FunctionRef(module, qualname, from_pipeline_folder=False)
 
@@ -257,12 +261,12 @@ def import_lines(graph: ExportGraph) -> tuple[list[str], list[str]]:
     fetched: list[str] = []
     for ref in graph.functions:
         head, _, rest = ref.qualname.partition(".")
-        if ref.from_pipeline_folder:
-            fetched.append(f"{ref.alias} = importlib.import_module({literal(ref.module)}).{ref.qualname}")
-        elif rest:
+        if ref.from_pipeline_folder or rest:
             fetched.append(f"{ref.alias} = importlib.import_module({literal(ref.module)}).{ref.qualname}")
         else:
-            by_module.setdefault(ref.module, []).append(head if head == ref.alias else f"{head} as {ref.alias}")
+            by_module.setdefault(ref.module, []).append(
+                head if head == ref.alias else f"{head} as {ref.alias}"
+            )
     lines = []
     for module, members in sorted(by_module.items()):
         names = sorted(members, key=_member_key)
@@ -316,6 +320,14 @@ def call_source(indent: str, head: str, func: str, args: list[str]) -> list[str]
     return [f"{indent}{head}{func}(", *(f"{indent}    {a}," for a in args), f"{indent})"]
 
 
+def dict_source(indent: str, head: str, items: list[str]) -> list[str]:
+    """`head{items}` on one line when it fits, else one `key: value` per line."""
+    one = f"{indent}{head}{{{', '.join(items)}}}"
+    if len(one) <= LINE or not items:
+        return [one]
+    return [f"{indent}{head}{{", *(f"{indent}    {i}," for i in items), f"{indent}}}"]
+
+
 def pipeline_folder_expr(graph: ExportGraph, out_path: str | None) -> str:
     """The pipeline folder as the generated file finds it: relative to itself when we know where it goes."""
     folder = os.path.dirname(graph.file) if graph.file else os.getcwd()
@@ -333,7 +345,10 @@ def doc_header(graph: ExportGraph, target: str, run_hint: str) -> str:
         lines += [graph.description, ""]
     lines.append(run_hint)
     if graph.left_out:
-        lines += ["", "Left out (disabled, or downstream of a disabled node): " + ", ".join(graph.left_out) + "."]
+        lines += [
+            "",
+            "Left out (disabled, or downstream of a disabled node): " + ", ".join(graph.left_out) + ".",
+        ]
     text = "\n".join(lines).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     return f'"""{text}\n"""'
 
@@ -363,7 +378,7 @@ SHOW = '''def show(value: Any) -> str:
 
 def parse_parameters_source(description: str) -> str:
     return f'''def parse_parameters(argv: list[str] | None = None) -> dict[str, Any]:
-    """The pipeline parameters: the file's values, each overridable as `--NAME VALUE` (like `nodeloom run --set`)."""
+    """The pipeline parameters: the file's values, each overridable by `--NAME VALUE` (as `run --set`)."""
     parser = argparse.ArgumentParser(description={literal(description)})
     for name, default in PARAMETERS.items():
         parser.add_argument(

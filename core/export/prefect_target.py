@@ -16,6 +16,8 @@ from .graph_code import (
     ExportGraph,
     Names,
     assign_aliases,
+    call_source,
+    dict_source,
     doc_header,
     import_lines,
     literal,
@@ -49,13 +51,19 @@ def generate(graph: ExportGraph, out_path: str | None = None) -> str:
     if multi:
         stdlib.append("from collections.abc import Mapping, Sequence")
     third = [*froms, "from prefect import flow, task", "from prefect.cache_policies import NO_CACHE"]
+    if not graph.nodes:
+        third = ["from prefect import flow"]
     if graph.uses_context:
         third.append("from nodeloom.core.context import Context")
     usage = (
-        "Run: python THIS_FILE.py [--PARAMETER VALUE ...] (needs `pip install 'prefect>=3,<4'`; "
+        "Run: python THIS_FILE.py [--PARAMETER VALUE ...] (needs `pip install 'prefect>=3,<4'`;\n"
         "without a Prefect server configured, Prefect starts a temporary local one)."
     )
-    parts = [doc_header(graph, "prefect", usage), "\n".join(sort_imports(stdlib)), "\n".join(sort_imports(third))]
+    parts = [
+        doc_header(graph, "prefect", usage),
+        "\n".join(sort_imports(stdlib)),
+        "\n".join(sort_imports(third)),
+    ]
     setup = []
     if graph.uses_pipeline_folder:
         setup.append("# `py:` node modules sit beside the pipeline file, where `nodeloom run` finds them too")
@@ -76,7 +84,11 @@ def generate(graph: ExportGraph, out_path: str | None = None) -> str:
 
 def _task_source(spec: TaskSpec) -> str:
     node = spec.node
-    options = [f"name={literal(node.id)}", f"retries={node.retries}", f"retry_delay_seconds={literal(node.retry_delay_s)}"]
+    options = [
+        f"name={literal(node.id)}",
+        f"retries={node.retries}",
+        f"retry_delay_seconds={literal(node.retry_delay_s)}",
+    ]
     if node.timeout_s is not None:
         options.append(f"timeout_seconds={literal(node.timeout_s)}")
     options.append("cache_policy=NO_CACHE")
@@ -89,11 +101,15 @@ def _task_source(spec: TaskSpec) -> str:
     )
 
 
-def _flow_source(graph: ExportGraph, specs: list[TaskSpec], flow_name: str, param_names: dict[str, str]) -> str:
-    signature = ", ".join(f"{py}: Any = {literal(graph.parameters[p])}" for p, py in param_names.items())
+def _flow_source(
+    graph: ExportGraph, specs: list[TaskSpec], flow_name: str, param_names: dict[str, str]
+) -> str:
+    signature = [f"{py}: Any = {literal(graph.parameters[p])}" for p, py in param_names.items()]
+    head = call_source("", "def ", flow_name, signature)
+    head[-1] += " -> dict[str, Any]:"
     lines = [
         f"@flow(name={literal(graph.name or 'pipeline')})",
-        f"def {flow_name}({signature}) -> dict[str, Any]:",
+        *head,
         '    """Submit every node at once; Prefect starts each as soon as its inputs are ready."""',
     ]
     futures = Names(set(param_names.values()) | {flow_name})
@@ -106,24 +122,33 @@ def _flow_source(graph: ExportGraph, specs: list[TaskSpec], flow_name: str, para
             f"{arg}={param_names[spec.node.args[port].name]}"  # type: ignore[union-attr]
             for port, arg in spec.param_args.items()
         ]
-        lines.append(f"    {future_of[spec.node.id]} = {spec.function_name}.submit({', '.join(args)})")
+        lines += call_source("    ", f"{future_of[spec.node.id]} = ", f"{spec.function_name}.submit", args)
     consumed = {up for spec in specs for up in spec.upstream_args}
     for spec in specs:  # a node with no outputs and no consumer: wait for it, so its failure fails the flow
         if not spec.node.outputs and spec.node.id not in consumed:
             lines.append(f"    {future_of[spec.node.id]}.result()")
-    results = ", ".join(
-        f"{literal(f'{nid}.{port}')}: {sink_expr(nid, port, graph, future_of[nid] + '.result()')}" for nid, port in graph.sinks
-    )
-    lines.append(f"    return {{{results}}}")
+    results = [
+        f"{literal(f'{nid}.{port}')}: {sink_expr(nid, port, graph, future_of[nid] + '.result()')}"
+        for nid, port in graph.sinks
+    ]
+    lines += dict_source("    ", "return ", results)
     return "\n".join(lines)
 
 
 def _main_source(flow_name: str, param_names: dict[str, str]) -> str:
-    args = ", ".join(f"{py}=params[{literal(p)}]" for p, py in param_names.items())
+    call = call_source(
+        "    ", "outputs = ", flow_name, [f"{py}=params[{literal(p)}]" for p, py in param_names.items()]
+    )
     return (
         "def main(argv: list[str] | None = None) -> None:\n"
-        "    params = parse_parameters(argv)\n"
-        f"    for name, value in {flow_name}({args}).items():\n"
+        + (
+            "    params = parse_parameters(argv)\n"
+            if param_names
+            else "    parse_parameters(argv)  # --help\n"
+        )
+        + "\n".join(call)
+        + "\n"
+        "    for name, value in outputs.items():\n"
         '        print(f"{name} = {show(value)}")\n'
         "\n\n"
         'if __name__ == "__main__":\n'

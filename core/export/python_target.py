@@ -20,6 +20,7 @@ from .graph_code import (
     Wire,
     assign_aliases,
     call_source,
+    dict_source,
     doc_header,
     import_lines,
     literal,
@@ -78,16 +79,22 @@ def _run_function(graph: ExportGraph, var_of: dict[str, str]) -> str:
     ]
     for node in graph.nodes.values():
         lines += ["    " + line for line in _node_lines(node, graph, var_of)]
-    results = ", ".join(f"{literal(f'{nid}.{port}')}: {_output_expr(nid, port, graph, var_of)}" for nid, port in graph.sinks)
-    lines.append(f"    return {{{results}}}")
+    results = [
+        f"{literal(f'{nid}.{port}')}: {_output_expr(nid, port, graph, var_of)}" for nid, port in graph.sinks
+    ]
+    lines += dict_source("    ", "return ", results)
     return "\n".join(lines)
 
 
 def _node_lines(node: ExportNode, graph: ExportGraph, var_of: dict[str, str]) -> list[str]:
     lines = [f"# {node.id}: {node.type_name}" + (f" ({node.label})" if node.label else "")]
     if node.retries or node.timeout_s is not None:
-        kept = f"retries {node.retries}" + (f", timeout {node.timeout_s:g} s" if node.timeout_s is not None else "")
-        lines.append(f"# {kept} in the pipeline: a plain script runs it once (--to prefect/airflow keep them)")
+        kept = f"retries {node.retries}" + (
+            f", timeout {node.timeout_s:g} s" if node.timeout_s is not None else ""
+        )
+        lines.append(
+            f"# {kept} in the pipeline: a plain script runs it once (--to prefect/airflow keep them)"
+        )
     args = [f"{port}={_arg_expr(arg, graph, var_of)}" for port, arg in node.args.items()]
     if node.context_param:
         args.append(f"{node.context_param}=Context.detached({literal(node.id)})")
@@ -116,10 +123,10 @@ def _arg_expr(arg: Arg, graph: ExportGraph, var_of: dict[str, str]) -> str:
     return "[" + ", ".join(_output_expr(w.node, w.port, graph, var_of) for w in arg) + "]"
 
 
-MAIN = '''def main(argv: list[str] | None = None) -> None:
+MAIN = """def main(argv: list[str] | None = None) -> None:
     for name, value in run_pipeline(parse_parameters(argv)).items():
         print(f"{name} = {show(value)}")
 
 
 if __name__ == "__main__":
-    main()'''
+    main()"""

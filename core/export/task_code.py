@@ -38,7 +38,12 @@ def task_specs(
         if param_expr is None:
             param_args = {p: local.new(p) for p, a in node.args.items() if isinstance(a, ParamRef)}
 
-        def spell(arg: Arg, port: str, upstream_args: dict[str, str] = upstream_args) -> str:
+        def spell(
+            arg: Arg,
+            port: str,
+            upstream_args: dict[str, str] = upstream_args,
+            param_args: dict[str, str] = param_args,
+        ) -> str:
             if isinstance(arg, Const):
                 return literal(arg.value)
             if isinstance(arg, ParamRef):
@@ -50,7 +55,9 @@ def task_specs(
         args = [f"{port}={spell(arg, port)}" for port, arg in node.args.items()]
         if node.context_param:
             args.append(f"{node.context_param}=Context.detached({literal(node.id)})")
-        specs.append(TaskSpec(node, function_names[node.id], upstream_args, param_args, call_lines(node, args, local)))
+        specs.append(
+            TaskSpec(node, function_names[node.id], upstream_args, param_args, call_lines(node, args, local))
+        )
     return specs
 
 

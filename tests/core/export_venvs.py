@@ -48,7 +48,16 @@ def venv_for(requirements: tuple[str, ...]) -> Path:
 def install_nodeloom(venv: Path, wheel: Path) -> None:
     """This checkout's nodeloom (a freshly built wheel), without PySide6 and the other GUI dependencies."""
     subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--force-reinstall",
+            str(wheel),
+        ],
         check=True,
         timeout=300,
     )
