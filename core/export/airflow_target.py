@@ -2,7 +2,7 @@
 
 Each task carries its node's retries, retry delay and `execution_timeout`. Values cross tasks through
 XCom, which Airflow stores as JSON, so every result goes through a small codec written into the file:
-JSON values pass as they are; tuples, dicts with non-text keys, bytes, non-finite floats and numpy
+JSON values pass as they are; tuples, dicts with non-text keys, bytes, whole and non-finite floats (XCom's store would turn 5.0 into 5) and numpy
 arrays and scalars travel as tagged JSON (arrays as their raw bytes in base64, so values come back
 bit for bit); nothing is ever pickled. Any other value fails its task with one line naming the node and
 the output (`node 'fit', output 'model': a RandomForestClassifier cannot be passed ...`).
@@ -86,7 +86,7 @@ def generate(graph: ExportGraph, out_path: str | None = None) -> str:
     helpers = [JSON_OR_TEXT, parse_parameters_source(graph.description or graph.name)]
     if multi:
         helpers.append(OUTPUTS_OF)
-    helpers += [SHOW, PARAM, TO_XCOM, FROM_XCOM]
+    helpers += [SHOW, PARAM, TO_XCOM, FROM_XCOM, PANDAS]
     helpers += [_task_source(spec) for spec in specs]
     helpers.append(_outputs_task(graph))
     helpers.append(_dag_source(graph, specs, dag_function))
@@ -194,8 +194,8 @@ TO_XCOM = '''def to_xcom(value: Any, node: str, output: str | None, path: str = 
     """`value` as plain JSON for XCom, without pickle; raises TypeError naming the node for anything else."""
     if value is None or type(value) in (str, int, bool):
         return value
-    if type(value) is float:
-        return value if math.isfinite(value) else {TAG: "float", "text": repr(value)}
+    if type(value) is float:  # 5.0 would come back as 5 from XCom's JSON store: whole floats are tagged
+        return value if math.isfinite(value) and not value.is_integer() else {TAG: "float", "text": repr(value)}
     if type(value) is list:
         return [to_xcom(v, node, output, f"{path}[{i}]") for i, v in enumerate(value)]
     if type(value) is tuple:
@@ -215,6 +215,8 @@ TO_XCOM = '''def to_xcom(value: Any, node: str, output: str | None, path: str = 
         kind = "ndarray" if type(value).__name__ == "ndarray" else "scalar"
         data = base64.b64encode(value.tobytes()).decode("ascii")
         return {TAG: kind, "dtype": value.dtype.str, "shape": list(getattr(value, "shape", ())), "data": data}
+    if type(value).__module__.startswith("pandas") and type(value).__name__ in ("DataFrame", "Series"):
+        return pandas_to_xcom(value, node, output, path)
     where = f"node {node!r}" + (f", output {output!r}" if output else "") + path
     raise TypeError(
         f"{where}: a {type(value).__module__}.{type(value).__qualname__} cannot be passed between Airflow "
@@ -238,11 +240,66 @@ FROM_XCOM = '''def from_xcom(value: Any) -> Any:
         return {from_xcom(k): from_xcom(v) for k, v in value["items"]}
     if kind == "bytes":
         return base64.b64decode(value["data"])
+    if kind in ("frame", "series", "column", "categorical", "range"):
+        return pandas_from_xcom(value)
     import numpy  # only DAGs passing arrays need numpy
 
     array = numpy.frombuffer(base64.b64decode(value["data"]), dtype=numpy.dtype(value["dtype"]))
     array = array.reshape(value["shape"]).copy()
     return array if kind == "ndarray" else array[()]'''
+
+PANDAS = '''def pandas_to_xcom(value: Any, node: str, output: str | None, path: str) -> Any:
+    """A DataFrame or Series column by column: numbers as raw bytes, anything else as values, dtypes kept."""
+
+    def column(values: Any, where: str) -> Any:
+        dtype = values.dtype
+        if getattr(dtype, "kind", "O") in "biufcmM" and type(dtype).__module__.startswith("numpy"):
+            return {TAG: "column", "dtype": str(dtype), "array": to_xcom(values.to_numpy(), node, output, where)}
+        if str(dtype) == "category":  # categories and order kept even when some are absent
+            codes = to_xcom(values.cat.codes.to_numpy() if hasattr(values, "cat") else values.codes, node, output, where)
+            categories = column(dtype.categories, where)
+            return {TAG: "categorical", "codes": codes, "categories": categories, "ordered": bool(dtype.ordered)}
+        items = to_xcom(values.tolist(), node, output, where)
+        return {TAG: "column", "dtype": str(dtype), "items": items}
+
+    def index(idx: Any) -> Any:
+        if type(idx).__name__ == "RangeIndex":
+            name = to_xcom(idx.name, node, output, path)
+            return {TAG: "range", "start": idx.start, "stop": idx.stop, "step": idx.step, "name": name}
+        return {**column(idx, f"{path}.index"), "name": to_xcom(idx.name, node, output, path)}
+
+    if type(value).__name__ == "Series":
+        name = to_xcom(value.name, node, output, path)
+        return {TAG: "series", "name": name, "data": column(value, path), "index": index(value.index)}
+    names = [to_xcom(c, node, output, path) for c in value.columns]
+    data = [column(value.iloc[:, i], f"{path}[{c!r}]") for i, c in enumerate(value.columns)]
+    return {TAG: "frame", "columns": names, "data": data, "index": index(value.index)}
+
+
+def pandas_from_xcom(value: dict[str, Any]) -> Any:
+    """The DataFrame, Series or index `pandas_to_xcom` encoded."""
+    import pandas  # only DAGs passing tables need pandas
+
+    kind = value[TAG]
+    if kind == "range":
+        name = from_xcom(value["name"])
+        return pandas.RangeIndex(value["start"], value["stop"], value["step"], name=name)
+    if kind == "categorical":
+        categories = pandas_from_xcom(value["categories"])
+        codes = from_xcom(value["codes"])
+        return pandas.Categorical.from_codes(codes, categories=categories, ordered=value["ordered"])
+    if kind == "column":
+        data = from_xcom(value["array"]) if "array" in value else from_xcom(value["items"])
+        array = pandas.array(data, dtype=value["dtype"])
+        return pandas.Index(array, name=from_xcom(value["name"])) if "name" in value else array
+    index = pandas_from_xcom(value["index"])
+    if kind == "series":
+        data = pandas_from_xcom(value["data"])
+        return pandas.Series(data, index=index, name=from_xcom(value["name"]))
+    columns = [from_xcom(c) for c in value["columns"]]
+    frame = pandas.DataFrame(dict(enumerate(pandas_from_xcom(d) for d in value["data"])), index=index)
+    frame.columns = pandas.Index(columns) if columns else frame.columns
+    return frame'''
 
 MAIN = """def main(argv: list[str] | None = None) -> None:
     params = parse_parameters(argv)
