@@ -59,6 +59,7 @@ class FunctionRef:
     qualname: str
     from_pipeline_folder: bool  # a `py:` type: its module is found beside the pipeline file
     alias: str = ""  # the name the generated code calls it by
+    module_var: str = ""  # for functions fetched after sys.path is set: the name their module is bound to
 
 
 @dataclass
@@ -245,10 +246,16 @@ def assign_aliases(graph: ExportGraph, names: Names) -> None:
     for ref in graph.functions:
         short = ref.qualname.split(".")[0]
         short_counts[short] = short_counts.get(short, 0) + 1
+    module_vars: dict[str, str] = {}
     for ref in graph.functions:
         short = ref.qualname.split(".")[0]
         wish = short if short_counts[short] == 1 else f"{ref.module.rsplit('.', 1)[-1]}_{short}"
         ref.alias = names.new(wish)
+    for ref in graph.functions:
+        if ref.from_pipeline_folder or "." in ref.qualname:
+            if ref.module not in module_vars:
+                module_vars[ref.module] = names.new(ref.module.replace(".", "_"))
+            ref.module_var = module_vars[ref.module]
 
 
 def import_lines(graph: ExportGraph) -> tuple[list[str], list[str]]:
@@ -261,8 +268,11 @@ def import_lines(graph: ExportGraph) -> tuple[list[str], list[str]]:
     fetched: list[str] = []
     for ref in graph.functions:
         head, _, rest = ref.qualname.partition(".")
-        if ref.from_pipeline_folder or rest:
-            fetched.append(f"{ref.alias} = importlib.import_module({literal(ref.module)}).{ref.qualname}")
+        if ref.module_var:
+            binding = f"{ref.module_var} = importlib.import_module({literal(ref.module)})"
+            if binding not in fetched:
+                fetched.append(binding)
+            fetched.append(f"{ref.alias} = {ref.module_var}.{ref.qualname}")
         else:
             by_module.setdefault(ref.module, []).append(
                 head if head == ref.alias else f"{head} as {ref.alias}"
@@ -334,7 +344,7 @@ def pipeline_folder_expr(graph: ExportGraph, out_path: str | None) -> str:
     if out_path:
         rel = os.path.relpath(folder, os.path.dirname(os.path.abspath(out_path)))
         return f"os.path.join(os.path.dirname(os.path.abspath(__file__)), {literal(rel)})"
-    return repr(folder)
+    return literal(folder)
 
 
 def doc_header(graph: ExportGraph, target: str, run_hint: str) -> str:
