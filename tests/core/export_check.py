@@ -78,6 +78,18 @@ def printed_outputs(stdout: str) -> dict[str, str]:
     return found
 
 
+def same_outputs(exported: dict[str, Any], results: dict[str, Any]) -> None:
+    """Each exported output equals the run's, as `--results` shows it (a figure the run saved as a PNG
+    beside the results, `{"figure": FILE}`, matches an exported Figure by its type)."""
+    expected = expected_sinks(results, exported)
+    for name, value in exported.items():
+        want = expected[name]
+        if isinstance(want, dict) and set(want) == {"figure"}:
+            assert isinstance(value, str) and value.startswith("Figure"), (name, value)
+        else:
+            assert value == want, name
+
+
 def expected_sinks(results: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
     """What the run says for each of the export's outputs (all of which must be from nodes that ran)."""
     expected = {}
