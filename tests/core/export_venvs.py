@@ -29,11 +29,13 @@ def venv_for(requirements: tuple[str, ...]) -> Path:
     """A venv with `requirements` (and nodeloom's core deps) installed; built once, then reused."""
     reqs = (*requirements, *NODELOOM_CORE_DEPS)
     key = hashlib.sha256(repr((reqs, sys.version_info[:2])).encode()).hexdigest()[:12]
-    venv = cache_root() / f"{requirements[0].split('>')[0].split('<')[0]}-{key}"
+    kind = requirements[0].split(">")[0].split("<")[0]
+    venv = cache_root() / f"{kind}-{key}"
     stamp = venv / ".complete"
     if stamp.exists():
         return venv
-    shutil.rmtree(venv, ignore_errors=True)
+    for old in cache_root().glob(f"{kind}-*"):  # an older set of requirements: ~0.5 GB each, not kept
+        shutil.rmtree(old, ignore_errors=True)
     venv.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     subprocess.run(
