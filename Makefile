@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 EXAMPLE := resources/examples/regression_demo.json
 
-.PHONY: run edit test lint bench screenshot clean
+.PHONY: run edit test lint bench screenshot bundle clean
 
 $(STAMP): pyproject.toml
 	bash scripts/system-deps.sh $(SYSDEPS)
@@ -31,6 +31,12 @@ screenshot:
 	$(MAKE) SYSDEPS=--gui $(STAMP)
 	bash scripts/system-deps.sh --gui
 	xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/bin/python scripts/screenshot.py docs/screenshot.png
+
+# A one-folder desktop bundle in dist/nodeloom/ (PyInstaller; no display needed to build it).
+bundle: $(STAMP)
+	$(VENV)/bin/python -m pip install -q "pyinstaller>=6"
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pyinstaller --noconfirm --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/nodeloom.spec
 
 clean:
 	rm -rf $(VENV)

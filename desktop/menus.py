@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar
 
+from .export_dialog import open_export_dialog
 from .icons import themed_icon
 from .recent_files import clear_recent, recent_files
 from .theme import MODES, theme_manager
@@ -93,6 +94,10 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QMenu], dict[str, QAction
     a["quit"] = _action(window, "&Quit", window.close, [Keys.Quit, "Ctrl+Q"])
     a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
     m.addActions([a["save"], a["save_as"]])
+    a["export"] = _action(
+        window, "&Export…", lambda: open_export_dialog(window), "Ctrl+Shift+E", "fa5s.file-export"
+    )
+    m.addAction(a["export"])
     m.addSeparator()
     m.addActions([a["close"], a["quit"]])
 

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import one_line
-from . import cache_cmd, nodes_cmd, run_cmd, runs_cmd, validate_cmd
+from . import cache_cmd, export_cmd, nodes_cmd, run_cmd, runs_cmd, validate_cmd
 from .output import EXIT_INTERRUPTED, EXIT_INVALID, error, safe
 
-HEADLESS_COMMANDS = [validate_cmd, nodes_cmd, run_cmd, runs_cmd, cache_cmd]
+HEADLESS_COMMANDS = [validate_cmd, nodes_cmd, run_cmd, runs_cmd, cache_cmd, export_cmd]
 DESKTOP_MODULE = "nodeloom.desktop.cli"
 
 
