@@ -9,6 +9,7 @@ unique node ids, edges between existing nodes, no duplicate edges.
 from __future__ import annotations
 
 import copy
+import enum
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
@@ -90,14 +91,70 @@ class Edge(NamedTuple):
         return f"{self.source} -> {self.target}"
 
 
+class ModelEventKind(enum.StrEnum):
+    """What changed; a str enum so a listener written against the old plain strings still compares equal."""
+
+    NODE_ADDED = "node_added"
+    NODE_REMOVED = "node_removed"
+    NODE_CHANGED = "node_changed"
+    EDGE_ADDED = "edge_added"
+    EDGE_REMOVED = "edge_removed"
+    PIPELINE_CHANGED = "pipeline_changed"
+    UI_CHANGED = "ui_changed"
+    BACKDROP_ADDED = "backdrop_added"
+    BACKDROP_REMOVED = "backdrop_removed"
+    BACKDROP_CHANGED = "backdrop_changed"
+
+
 @dataclass(frozen=True, slots=True)
 class ModelEvent:
-    """kind: node_added, node_removed, node_changed, edge_added, edge_removed, pipeline_changed, ui_changed."""
+    """One change; `index` is the backdrop's position for the backdrop kinds."""
 
-    kind: str
+    kind: ModelEventKind
     node_id: str | None = None
     edge: Edge | None = None
     field: str | None = None
+    index: int | None = None
+
+
+BACKDROPS_KEY = "backdrops"
+DEFAULT_BACKDROP_TITLE = "Group"
+
+
+@dataclass(slots=True)
+class Backdrop:
+    """A titled rectangle drawn behind a group of nodes (a comment that groups them).
+
+    Saved as one entry of `ui["backdrops"]`: `{"title": str, "nodes": [ids], "color": "#rrggbb"}`. Its
+    rectangle is never stored (it is the members' bounds), so it cannot drift from its nodes. Keys this
+    version does not know are kept in `extra`, so a file from a newer editor keeps them on save.
+    """
+
+    title: str = DEFAULT_BACKDROP_TITLE
+    nodes: list[str] = field(default_factory=list)
+    color: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_raw(cls, raw: Any) -> Backdrop:
+        """Tolerant of what a hand-edited file holds: a wrong type becomes the default, not a crash."""
+        if not isinstance(raw, dict):
+            return cls()
+        members = raw.get("nodes")
+        colour = raw.get("color")
+        return cls(
+            title=str(raw.get("title", DEFAULT_BACKDROP_TITLE)),
+            nodes=[n for n in members if isinstance(n, str)] if isinstance(members, list) else [],
+            color=colour if isinstance(colour, str) else None,
+            extra={k: copy.deepcopy(v) for k, v in raw.items() if k not in ("title", "nodes", "color")},
+        )
+
+    def to_raw(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {"title": self.title, "nodes": list(self.nodes)}
+        if self.color is not None:
+            raw["color"] = self.color
+        raw.update(copy.deepcopy(self.extra))
+        return raw
 
 
 Listener = Callable[[ModelEvent], None]
@@ -135,10 +192,15 @@ class Pipeline:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _emit(
-        self, kind: str, node_id: str | None = None, edge: Edge | None = None, field: str | None = None
+        self,
+        kind: ModelEventKind,
+        node_id: str | None = None,
+        edge: Edge | None = None,
+        field: str | None = None,
+        index: int | None = None,
     ) -> None:
         if self._listeners:
-            event = ModelEvent(kind, node_id, edge, field)
+            event = ModelEvent(kind, node_id, edge, field, index)
             for listener in list(self._listeners):
                 listener(event)
 
@@ -199,7 +261,7 @@ class Pipeline:
             items = list(self.nodes.items())
             items.insert(index, (node.id, node))
             self.nodes = dict(items)
-        self._emit("node_added", node.id)
+        self._emit(ModelEventKind.NODE_ADDED, node.id)
 
     def remove_node(self, node_id: str) -> tuple[Node, int]:
         """Remove a node (its edges must already be gone); returns it and its index for undo."""
@@ -209,7 +271,7 @@ class Pipeline:
         index = list(self.nodes).index(node_id)
         del self.nodes[node_id]
         self.ui.get("nodes", {}).pop(node_id, None)
-        self._emit("node_removed", node_id)
+        self._emit(ModelEventKind.NODE_REMOVED, node_id)
         return node, index
 
     def set_node_field(self, node_id: str, name: str, value: Any) -> Any:
@@ -219,7 +281,7 @@ class Pipeline:
         node = self.node(node_id)
         old = getattr(node, name)
         setattr(node, name, value)
-        self._emit("node_changed", node_id, field=name)
+        self._emit(ModelEventKind.NODE_CHANGED, node_id, field=name)
         return old
 
     def set_param(self, node_id: str, port: str, value: Any) -> Any:
@@ -230,7 +292,7 @@ class Pipeline:
             node.params.pop(port, None)
         else:
             node.params[port] = value
-        self._emit("node_changed", node_id, field=f"params.{port}")
+        self._emit(ModelEventKind.NODE_CHANGED, node_id, field=f"params.{port}")
         return old
 
     # -- edge edits --------------------------------------------------------------------------------
@@ -244,7 +306,7 @@ class Pipeline:
             self.edges.append(edge)
         else:
             self.edges.insert(index, edge)
-        self._emit("edge_added", edge.dst, edge=edge)
+        self._emit(ModelEventKind.EDGE_ADDED, edge.dst, edge=edge)
 
     def remove_edge(self, edge: Edge) -> int:
         try:
@@ -252,7 +314,7 @@ class Pipeline:
         except ValueError:
             raise ModelError(f"no edge {edge}") from None
         del self.edges[index]
-        self._emit("edge_removed", edge.dst, edge=edge)
+        self._emit(ModelEventKind.EDGE_REMOVED, edge.dst, edge=edge)
         return index
 
     # -- pipeline-level edits ----------------------------------------------------------------------
@@ -262,7 +324,7 @@ class Pipeline:
             raise ModelError(f"not a pipeline field: {name}")
         old = getattr(self, name)
         setattr(self, name, copy.deepcopy(value) if name == "parameters" else value)
-        self._emit("pipeline_changed", field=name)
+        self._emit(ModelEventKind.PIPELINE_CHANGED, field=name)
         return old
 
     def position(self, node_id: str) -> tuple[float, float] | None:
@@ -273,7 +335,7 @@ class Pipeline:
 
     def set_position(self, node_id: str, x: float, y: float) -> None:
         self.ui.setdefault("nodes", {}).setdefault(node_id, {}).update(x=_tidy(x), y=_tidy(y))
-        self._emit("ui_changed", node_id, field="position")
+        self._emit(ModelEventKind.UI_CHANGED, node_id, field="position")
 
     def set_ui(self, key: str, value: Any) -> Any:
         """Replace one top-level `ui` entry (backdrops, view); returns the old value or UNSET."""
@@ -282,8 +344,60 @@ class Pipeline:
             self.ui.pop(key, None)
         else:
             self.ui[key] = copy.deepcopy(value)
-        self._emit("ui_changed", field=key)
+        self._emit(ModelEventKind.UI_CHANGED, field=key)
         return old
+
+    # -- backdrops -----------------------------------------------------------------------------------
+    def backdrops(self) -> list[Backdrop]:
+        """The backdrops in file order (index = position in `ui["backdrops"]`)."""
+        raw = self.ui.get(BACKDROPS_KEY)
+        return [Backdrop.from_raw(b) for b in raw] if isinstance(raw, list) else []
+
+    def backdrop(self, index: int) -> Backdrop:
+        items = self.backdrops()
+        if not 0 <= index < len(items):
+            raise ModelError(f"no backdrop #{index}")
+        return items[index]
+
+    def _store_backdrops(self, items: list[Backdrop]) -> None:
+        if items:
+            self.ui[BACKDROPS_KEY] = [b.to_raw() for b in items]
+        else:
+            self.ui.pop(BACKDROPS_KEY, None)
+
+    def add_backdrop(self, backdrop: Backdrop, index: int | None = None) -> int:
+        """Insert a backdrop (at `index`, default last); returns its index."""
+        items = self.backdrops()
+        index = len(items) if index is None or index > len(items) else index
+        items.insert(index, copy.deepcopy(backdrop))
+        self._store_backdrops(items)
+        self._emit(ModelEventKind.BACKDROP_ADDED, field=BACKDROPS_KEY, index=index)
+        return index
+
+    def remove_backdrop(self, index: int) -> Backdrop:
+        """Remove one backdrop (its nodes stay); returns it for undo."""
+        items = self.backdrops()
+        old = self.backdrop(index)
+        del items[index]
+        self._store_backdrops(items)
+        self._emit(ModelEventKind.BACKDROP_REMOVED, field=BACKDROPS_KEY, index=index)
+        return old
+
+    def update_backdrop(self, index: int, **changes: Any) -> Backdrop:
+        """Change title, nodes or color of one backdrop; returns the old one."""
+        unknown = set(changes) - {"title", "nodes", "color"}
+        if unknown:
+            raise ModelError(f"not a backdrop field: {', '.join(sorted(unknown))}")
+        items = self.backdrops()
+        old = self.backdrop(index)
+        items[index] = replace(copy.deepcopy(old), **changes)
+        self._store_backdrops(items)
+        self._emit(ModelEventKind.BACKDROP_CHANGED, field=BACKDROPS_KEY, index=index)
+        return old
+
+    def rename_backdrop(self, index: int, title: str) -> str:
+        """Set a backdrop's title; returns the old title."""
+        return self.update_backdrop(index, title=title).title
 
     def copy(self) -> Pipeline:
         """A deep, listener-free snapshot (what the engine runs on, so editing stays single-threaded)."""

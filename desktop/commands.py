@@ -1,8 +1,8 @@
 """Undo commands: every edit of a pipeline in the editor is one of these on the document's QUndoStack.
 
 Each command calls the core model API only (never graphics items); the canvas redraws from the model's
-events. Compound edits (delete a selection, paste, connect-replacing) are macros of these, so undo
-restores node order, edge order and positions exactly.
+events. Compound edits (delete a selection, paste, connect-replacing) are macros of these, assembled only by
+`Document`'s intents, so undo restores node order, edge order and positions exactly.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from nodeloom.core.model import UNSET, Edge, Node, Pipeline
+from nodeloom.core.model import UNSET, Backdrop, Edge, Node, Pipeline
 from PySide6.QtGui import QUndoCommand
 
 
@@ -195,3 +195,46 @@ class SetUiCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.pipeline.set_ui(self.key, self.old)
+
+
+class AddBackdropCommand(QUndoCommand):
+    def __init__(self, pipeline: Pipeline, backdrop: Backdrop, index: int | None = None):
+        super().__init__(f"Group {len(backdrop.nodes)} node{'s' * (len(backdrop.nodes) != 1)}")
+        self.pipeline, self.backdrop, self.index = pipeline, copy.deepcopy(backdrop), index
+
+    def redo(self) -> None:
+        self.index = self.pipeline.add_backdrop(self.backdrop, self.index)
+
+    def undo(self) -> None:
+        assert self.index is not None
+        self.pipeline.remove_backdrop(self.index)
+
+
+class RemoveBackdropCommand(QUndoCommand):
+    def __init__(self, pipeline: Pipeline, index: int):
+        self.backdrop = pipeline.backdrop(index)
+        super().__init__(f"Delete backdrop {self.backdrop.title}")
+        self.pipeline, self.index = pipeline, index
+
+    def redo(self) -> None:
+        self.backdrop = self.pipeline.remove_backdrop(self.index)
+
+    def undo(self) -> None:
+        self.pipeline.add_backdrop(self.backdrop, self.index)
+
+
+class UpdateBackdropCommand(QUndoCommand):
+    """Rename, recolour or change the members of one backdrop."""
+
+    def __init__(self, pipeline: Pipeline, index: int, text: str, **changes: Any):
+        super().__init__(text)
+        old = pipeline.backdrop(index)
+        self.pipeline, self.index = pipeline, index
+        self.new = copy.deepcopy(changes)
+        self.old = {k: copy.deepcopy(getattr(old, k)) for k in changes}
+
+    def redo(self) -> None:
+        self.pipeline.update_backdrop(self.index, **copy.deepcopy(self.new))
+
+    def undo(self) -> None:
+        self.pipeline.update_backdrop(self.index, **copy.deepcopy(self.old))

@@ -8,32 +8,53 @@ Validation re-runs shortly after each change, so problems follow edits without b
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from nodeloom.core.connections import ConnectionCheck, check_connection
 from nodeloom.core.errors import NodeTypeError, PipelineError, Problem
 from nodeloom.core.file_format import dumps, load_file, save_pipeline
-from nodeloom.core.model import UNSET, Edge, ModelEvent, Node, Pipeline
+from nodeloom.core.model import (
+    DEFAULT_BACKDROP_TITLE,
+    UNSET,
+    Backdrop,
+    Edge,
+    ModelEvent,
+    ModelEventKind,
+    Node,
+    Pipeline,
+)
 from nodeloom.core.registry import Registry, default_registry
 from nodeloom.core.validation import validate
+from nodeloom.core.vocabulary import make_param_ref, param_ref
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from .commands import (
+    AddBackdropCommand,
     AddEdgeCommand,
     AddNodeCommand,
     MoveNodesCommand,
+    RemoveBackdropCommand,
     RemoveEdgeCommand,
     RemoveNodeCommand,
     SetNodeFieldCommand,
     SetParamCommand,
     SetPipelineInfoCommand,
     SetUiCommand,
+    UpdateBackdropCommand,
 )
 
 Point = tuple[float, float]
+PARAM_NAME_HINT = "a parameter name must be non-empty, without spaces, and unique"
+BACKDROP_KINDS = (
+    ModelEventKind.BACKDROP_ADDED,
+    ModelEventKind.BACKDROP_REMOVED,
+    ModelEventKind.BACKDROP_CHANGED,
+)
 
 
 class Document(QObject):
@@ -61,7 +82,7 @@ class Document(QObject):
         self._validate_timer.timeout.connect(self.validate_now)
         self._unsubscribe = lambda: None
         self.pipeline = Pipeline()
-        self.set_pipeline(pipeline or Pipeline(), path)
+        self.set_pipeline(pipeline if pipeline is not None else Pipeline(), path)  # an empty one is falsy
 
     # -- whole-document operations ---------------------------------------------------------------
     def set_pipeline(self, pipeline: Pipeline, path: Path | None = None) -> None:
@@ -114,21 +135,21 @@ class Document(QObject):
     # -- model events -> Qt signals ---------------------------------------------------------------
     def _on_model_event(self, event: ModelEvent) -> None:
         kind = event.kind
-        if kind == "node_added":
+        if kind is ModelEventKind.NODE_ADDED:
             self.node_added.emit(event.node_id)
-        elif kind == "node_removed":
+        elif kind is ModelEventKind.NODE_REMOVED:
             self.node_removed.emit(event.node_id)
-        elif kind == "node_changed":
+        elif kind is ModelEventKind.NODE_CHANGED:
             self.node_changed.emit(event.node_id, event.field or "")
-        elif kind == "edge_added":
+        elif kind is ModelEventKind.EDGE_ADDED:
             self.edge_added.emit(event.edge)
-        elif kind == "edge_removed":
+        elif kind is ModelEventKind.EDGE_REMOVED:
             self.edge_removed.emit(event.edge)
-        elif kind == "pipeline_changed":
+        elif kind is ModelEventKind.PIPELINE_CHANGED:
             self.pipeline_changed.emit(event.field or "")
-        elif kind == "ui_changed":
+        elif kind is ModelEventKind.UI_CHANGED or kind in BACKDROP_KINDS:
             self.ui_changed.emit(event.node_id or "", event.field or "")
-        if kind != "ui_changed":
+        if kind is not ModelEventKind.UI_CHANGED and kind not in BACKDROP_KINDS:
             self._validate_timer.start()
 
     def validate_now(self) -> None:
@@ -152,18 +173,32 @@ class Document(QObject):
         self.undo_stack.push(AddNodeCommand(self.pipeline, node, pos))
         return node.id
 
-    def delete(self, node_ids: list[str] = (), edges: list[Edge] = ()) -> None:  # type: ignore[assignment]
+    def delete(
+        self,
+        node_ids: Iterable[str] = (),
+        edges: Iterable[Edge] = (),
+        backdrops: Iterable[int] = (),
+        text: str | None = None,
+    ) -> None:
+        """Delete nodes (with their edges), edges and backdrops (by index) as one undo step.
+
+        Deleted nodes also leave the member lists of the backdrops that remain.
+        """
         node_set = set(node_ids)
-        doomed = [e for e in self.pipeline.edges if e in set(edges) or e.src in node_set or e.dst in node_set]
-        if not doomed and not node_set:
+        edge_set = set(edges)
+        count = len(self.pipeline.backdrops())
+        doomed_backdrops = sorted({i for i in backdrops if 0 <= i < count}, reverse=True)
+        doomed = [e for e in self.pipeline.edges if e in edge_set or e.src in node_set or e.dst in node_set]
+        if not (doomed or node_set or doomed_backdrops):
             return
-        self.undo_stack.beginMacro(f"Delete {len(node_set)} nodes" if node_set else "Delete edges")
-        for edge in doomed:
-            self.undo_stack.push(RemoveEdgeCommand(self.pipeline, edge))
-        for node_id in [n for n in self.pipeline.nodes if n in node_set]:
-            self.undo_stack.push(RemoveNodeCommand(self.pipeline, node_id))
-        self._remove_from_backdrops(node_set)
-        self.undo_stack.endMacro()
+        with self._macro(text or _delete_text(len(node_set), len(doomed), len(doomed_backdrops))):
+            for index in doomed_backdrops:  # highest first, so the lower indices stay valid
+                self.undo_stack.push(RemoveBackdropCommand(self.pipeline, index))
+            for edge in doomed:
+                self.undo_stack.push(RemoveEdgeCommand(self.pipeline, edge))
+            for node_id in [n for n in self.pipeline.nodes if n in node_set]:
+                self.undo_stack.push(RemoveNodeCommand(self.pipeline, node_id))
+            self._remove_from_backdrops(node_set)
 
     def move_nodes(self, moves: dict[str, tuple[Point, Point]]) -> None:
         """Record a finished drag (old and new positions); nothing happens for a zero-distance drag."""
@@ -174,19 +209,51 @@ class Document(QObject):
     def check_connection(self, edge: Edge) -> ConnectionCheck:
         return check_connection(self.pipeline, self.registry, edge)
 
-    def connect(self, edge: Edge) -> ConnectionCheck:
+    def connect(self, edge: Edge, text: str | None = None) -> ConnectionCheck:
         """Connect if allowed (replacing the edge on an occupied single input); returns the check for its reason."""
         check = self.check_connection(edge)
         if not check.ok:
             return check
-        self.undo_stack.beginMacro(f"Connect {edge.source} to {edge.target}")
-        if check.replaces is not None:
-            self.undo_stack.push(RemoveEdgeCommand(self.pipeline, check.replaces))
-        if edge.dst_port in self.pipeline.node(edge.dst).params:
-            self.undo_stack.push(SetParamCommand(self.pipeline, edge.dst, edge.dst_port, UNSET))
-        self.undo_stack.push(AddEdgeCommand(self.pipeline, edge))
-        self.undo_stack.endMacro()
+        with self._macro(text or f"Connect {edge.source} to {edge.target}"):
+            if check.replaces is not None:
+                self.undo_stack.push(RemoveEdgeCommand(self.pipeline, check.replaces))
+            if edge.dst_port in self.pipeline.node(edge.dst).params:
+                self.undo_stack.push(SetParamCommand(self.pipeline, edge.dst, edge.dst_port, UNSET))
+            self.undo_stack.push(AddEdgeCommand(self.pipeline, edge))
         return check
+
+    def reconnect(self, old: Edge, new: Edge) -> ConnectionCheck:
+        """Move a wire's end (drag it off one port onto another): one undo step, nothing if refused."""
+        if old == new:
+            return ConnectionCheck(True)
+        check = self.check_connection(new)
+        if not check.ok:
+            return check
+        with self._macro(f"Reconnect {new.source} to {new.target}"):
+            if old in self.pipeline.edges:
+                self.undo_stack.push(RemoveEdgeCommand(self.pipeline, old))
+            self.connect(new)
+        return check
+
+    def add_and_connect(
+        self, type_name: str, pos: Point, new_port: str, other: tuple[str, str], new_is_target: bool
+    ) -> tuple[str, ConnectionCheck]:
+        """Add a node and wire it to an existing port (a wire dropped on empty canvas): one undo step.
+
+        `other` is (node id, port) of the wire's fixed end; the new node's `new_port` becomes the edge's
+        target when `new_is_target`, else its source. The node stays if the connection is refused.
+        """
+        title = type_name
+        with contextlib.suppress(NodeTypeError):
+            title = self.registry.get(type_name).title
+        with self._macro(f"Add {title} and connect"):
+            node_id = self.add_node(type_name, pos)
+            if new_is_target:
+                edge = Edge(other[0], other[1], node_id, new_port)
+            else:
+                edge = Edge(node_id, new_port, other[0], other[1])
+            check = self.connect(edge)
+        return node_id, check
 
     def disconnect(self, edges: list[Edge]) -> None:
         self.delete([], edges)
@@ -209,6 +276,85 @@ class Document(QObject):
 
     def set_ui(self, key: str, value: Any, text: str) -> None:
         self.undo_stack.push(SetUiCommand(self.pipeline, key, value, text))
+
+    # -- pipeline parameters ------------------------------------------------------------------------
+    def rename_parameter(self, old: str, new: str) -> str | None:
+        """Rename a pipeline parameter keeping its order; every `$param` reference follows. One undo step.
+
+        Returns why the rename was refused (empty, spaces, taken, unknown), or None when done.
+        """
+        pipeline = self.pipeline
+        if new == old:
+            return None
+        if old not in pipeline.parameters:
+            return f"cannot rename '{old}': no such parameter"
+        if not new or any(c.isspace() for c in new) or new in pipeline.parameters:
+            return f"cannot rename '{old}' to '{new}': {PARAM_NAME_HINT}"
+        parameters = {(new if k == old else k): v for k, v in pipeline.parameters.items()}
+        with self._macro(f"Rename parameter {old} to {new}"):
+            self.undo_stack.push(SetPipelineInfoCommand(pipeline, "parameters", parameters))
+            for node in list(pipeline.nodes.values()):
+                for port, value in list(node.params.items()):
+                    if param_ref(value) == old:
+                        self.undo_stack.push(SetParamCommand(pipeline, node.id, port, make_param_ref(new)))
+        return None
+
+    def bind_param(self, node_id: str, port: str, name: str, initial: Any = None) -> None:
+        """Bind an input to pipeline parameter `name`, creating the parameter (with `initial`) if missing."""
+        pipeline = self.pipeline
+        with self._macro(f"Bind {node_id}.{port} to ${name}"):
+            if name not in pipeline.parameters:
+                parameters = dict(pipeline.parameters)
+                parameters[name] = copy.deepcopy(initial)
+                self.set_info("parameters", parameters)
+            self.set_param(node_id, port, make_param_ref(name))
+
+    def unbind_param(self, node_id: str, port: str) -> bool:
+        """Replace a `$param` reference by the parameter's current value; False if the input was not bound."""
+        name = param_ref(self.pipeline.node(node_id).params.get(port))
+        if name is None:
+            return False
+        value = self.pipeline.parameters.get(name, UNSET)
+        self.undo_stack.push(SetParamCommand(self.pipeline, node_id, port, copy.deepcopy(value)))
+        return True
+
+    # -- backdrops ----------------------------------------------------------------------------------
+    def add_backdrop(self, node_ids: Iterable[str], title: str = DEFAULT_BACKDROP_TITLE) -> int | None:
+        """Group nodes under a new titled backdrop; returns its index (None when no node was given)."""
+        members = [n for n in node_ids if n in self.pipeline.nodes]
+        if not members:
+            return None
+        command = AddBackdropCommand(self.pipeline, Backdrop(title=title, nodes=members))
+        self.undo_stack.push(command)
+        return command.index
+
+    def rename_backdrop(self, index: int, title: str) -> bool:
+        """Set a backdrop's title (blank titles are refused); False when nothing changed."""
+        title = title.strip()
+        if not title or not 0 <= index < len(self.pipeline.backdrops()):
+            return False
+        old = self.pipeline.backdrop(index).title
+        if old == title:
+            return False
+        self.undo_stack.push(
+            UpdateBackdropCommand(self.pipeline, index, f"Rename backdrop {old} to {title}", title=title)
+        )
+        return True
+
+    # -- whole content --------------------------------------------------------------------------------
+    def replace_content(self, new: Pipeline, text: str) -> None:
+        """Make the pipeline equal to `new` as one undo step (revert, recover an autosave)."""
+        from .clipboard import make_fragment  # here: the clipboard module is only a fragment builder
+
+        with self._macro(text):
+            self.delete(list(self.pipeline.nodes))
+            for field in ("name", "description", "parameters"):
+                self.set_info(field, getattr(new, field))
+            if new.nodes:
+                self.insert_fragment(make_fragment(new, list(new.nodes)), offset=(0.0, 0.0))
+            for key in sorted(set(self.pipeline.ui) | set(new.ui)):
+                if key != "nodes" and self.pipeline.ui.get(key, UNSET) != new.ui.get(key, UNSET):
+                    self.set_ui(key, new.ui.get(key, UNSET), text)
 
     def apply_layout(self, positions: dict[str, Point], text: str = "Auto layout") -> None:
         moves = {}
@@ -243,27 +389,45 @@ class Document(QObject):
             nodes.append((node, (pos["x"] + offset[0], pos["y"] + offset[1]) if pos else None))
         if not nodes:
             return []
-        self.undo_stack.beginMacro(f"Paste {len(nodes)} nodes")
-        for node, pos in nodes:
-            self.undo_stack.push(AddNodeCommand(self.pipeline, node, pos))
-        for raw in fragment.get("edges", []):
-            edge = Edge.parse(raw["from"], raw["to"])
-            if edge.src in renames and edge.dst in renames:
-                new_edge = Edge(renames[edge.src], edge.src_port, renames[edge.dst], edge.dst_port)
-                self.undo_stack.push(AddEdgeCommand(self.pipeline, new_edge))
-        self.undo_stack.endMacro()
+        with self._macro(f"Paste {_count(len(nodes), 'node')}"):
+            for node, pos in nodes:
+                self.undo_stack.push(AddNodeCommand(self.pipeline, node, pos))
+            for raw in fragment.get("edges", []):
+                edge = Edge.parse(raw["from"], raw["to"])
+                if edge.src in renames and edge.dst in renames:
+                    new_edge = Edge(renames[edge.src], edge.src_port, renames[edge.dst], edge.dst_port)
+                    self.undo_stack.push(AddEdgeCommand(self.pipeline, new_edge))
         return [n.id for n, _ in nodes]
 
+    @contextlib.contextmanager
+    def _macro(self, text: str) -> Iterator[None]:
+        """Group the pushes inside into one undo step (the only place macros are assembled)."""
+        self.undo_stack.beginMacro(text)
+        try:
+            yield
+        finally:
+            self.undo_stack.endMacro()
+
     def _remove_from_backdrops(self, node_ids: set[str]) -> None:
-        backdrops = self.pipeline.ui.get("backdrops")
-        if not isinstance(backdrops, list) or not node_ids:
+        if not node_ids:
             return
-        changed = copy.deepcopy(backdrops)
-        touched = False
-        for backdrop in changed:
-            members = backdrop.get("nodes")
-            if isinstance(members, list) and node_ids & set(members):
-                backdrop["nodes"] = [m for m in members if m not in node_ids]
-                touched = True
-        if touched:
-            self.undo_stack.push(SetUiCommand(self.pipeline, "backdrops", changed, "Update backdrops"))
+        for index, backdrop in enumerate(self.pipeline.backdrops()):
+            if node_ids & set(backdrop.nodes):
+                kept = [m for m in backdrop.nodes if m not in node_ids]
+                self.undo_stack.push(
+                    UpdateBackdropCommand(self.pipeline, index, "Update backdrop", nodes=kept)
+                )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _delete_text(nodes: int, edges: int, backdrops: int) -> str:
+    if nodes and not backdrops:
+        return f"Delete {_count(nodes, 'node')}"
+    if backdrops and not nodes and not edges:
+        return f"Delete {_count(backdrops, 'backdrop')}"
+    if edges and not nodes and not backdrops:
+        return f"Delete {_count(edges, 'edge')}"
+    return "Delete selection"

@@ -34,8 +34,7 @@ class EditActions(QObject):
         return [n for n in self.window.scene.selected_node_ids() if n in self.document.pipeline.nodes]
 
     def selected_edges(self) -> list[Edge]:
-        getter = getattr(self.window.scene, "selected_edges", None)
-        return list(getter()) if callable(getter) else []
+        return self.window.scene.selected_edges()
 
     def copy(self) -> bool:
         ids = self.selected()
@@ -51,10 +50,7 @@ class EditActions(QObject):
         ids = self.selected()
         if not ids or not self.copy():
             return False
-        stack = self.document.undo_stack
-        stack.beginMacro(f"Cut {len(ids)} node{'s' * (len(ids) != 1)}")
-        self.document.delete(ids)
-        stack.endMacro()
+        self.document.delete(ids, text=f"Cut {len(ids)} node{'s' * (len(ids) != 1)}")
         self._paste_count = 0
         return True
 
@@ -94,9 +90,23 @@ class EditActions(QObject):
         return self.window.view.mapToScene(local)
 
     def delete(self) -> None:
-        ids, edges = self.selected(), self.selected_edges()
-        if ids or edges:
-            self.document.delete(ids, edges)
+        """Delete the selected nodes, edges and backdrops: one undo step (Document.delete)."""
+        self.document.delete(self.selected(), self.selected_edges(), self.window.scene.selected_backdrops())
+
+    def rename(self) -> None:
+        """F2: rename the selected backdrop, or edit the selected node's label in the inspector."""
+        backdrops = self.window.scene.selected_backdrops()
+        ids = self.selected()
+        if len(backdrops) == 1 and not ids:
+            self.window.scene.rename_backdrop_interactively(backdrops[0])
+        elif len(ids) == 1:
+            self.window.docks["inspector"].show()
+            self.window.docks["inspector"].raise_()
+            label = self.window.inspector.form.label_edit
+            label.setFocus()
+            label.selectAll()
+        else:
+            self.window.statusBar().showMessage("Select one node or backdrop to rename", 3000)
 
     def select_all(self) -> None:
         self.window.scene.select_nodes(list(self.document.pipeline.nodes))

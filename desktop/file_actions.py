@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING
 
 from nodeloom.core.errors import PipelineError
 from nodeloom.core.file_format import load_file
-from nodeloom.core.model import UNSET, Pipeline
+from nodeloom.core.model import Pipeline
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from . import trust_prompt
 from .autosave import Autosaver, recovery_for
-from .clipboard import make_fragment
 from .recent_files import add_recent, remove_recent
 
 if TYPE_CHECKING:
@@ -164,18 +163,7 @@ class FileActions(QObject):
 
     def replace_content(self, new: Pipeline, text: str) -> None:
         """Make the document's pipeline equal to `new` as one undo step (only intent methods)."""
-        doc = self.document
-        stack = doc.undo_stack
-        stack.beginMacro(text)
-        doc.delete(list(doc.pipeline.nodes))
-        for field in ("name", "description", "parameters"):
-            doc.set_info(field, getattr(new, field))
-        if new.nodes:
-            doc.insert_fragment(make_fragment(new, list(new.nodes)), offset=(0.0, 0.0))
-        for key in sorted(set(doc.pipeline.ui) | set(new.ui)):
-            if key != "nodes" and doc.pipeline.ui.get(key, UNSET) != new.ui.get(key, UNSET):
-                doc.set_ui(key, new.ui.get(key, UNSET), text)
-        stack.endMacro()
+        self.document.replace_content(new, text)
 
     # -- messages --------------------------------------------------------------------------------
     def show_problems(self, title: str, lines: list[str]) -> None:

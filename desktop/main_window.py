@@ -234,6 +234,9 @@ class MainWindow(QMainWindow):
             return  # the scene clears its selection while being destroyed at exit
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+        backdrops = self.scene.selected_backdrops()
+        if not ids and len(backdrops) == 1:
+            self.inspector.show_backdrop(backdrops[0])
         if len(ids) > 1:
             self.inspector.form.empty.setText(f"{len(ids)} nodes selected. Select one node to edit it.")
         else:

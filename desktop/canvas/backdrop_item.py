@@ -12,7 +12,13 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsSceneContextMenuEvent,
+    QGraphicsSceneMouseEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
 from . import style
 from .node_paint import brush, pen, with_alpha
@@ -118,3 +124,16 @@ class BackdropItem(QGraphicsItem):
             getattr(self.scene(), "end_group_drag")()  # noqa: B009
             return
         super().mouseReleaseEvent(event)
+
+    # a double-click on the title or the context menu renames (the scene asks and records one step)
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.LeftButton and self.title_rect().contains(event.pos()):
+            self._press = None
+            getattr(self.scene(), "rename_backdrop_interactively")(self.index)  # noqa: B009
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:  # noqa: N802 - Qt override
+        getattr(self.scene(), "show_backdrop_menu")(self.index, event.screenPos())  # noqa: B009
+        event.accept()

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from nodeloom.core.file_format import PARAM_REF
 from nodeloom.core.model import UNSET
 from nodeloom.core.node_types import NO_DEFAULT, PortSpec
+from nodeloom.core.vocabulary import clip, param_ref
 from PySide6.QtCore import QPointF, QRectF
 
 from .style import HEADER_HEIGHT, NODE_WIDTH, PORT_RADIUS, ROW_HEIGHT
@@ -71,8 +71,9 @@ def inline_value(spec: PortSpec, params: dict[str, Any]) -> tuple[str, bool]:
         if spec.default is NO_DEFAULT:
             return "", False
         value, is_default = spec.default, True
-    if isinstance(value, dict) and set(value) == {PARAM_REF} and isinstance(value[PARAM_REF], str):
-        return "$" + value[PARAM_REF], False
+    ref = param_ref(value)
+    if ref is not None:
+        return "$" + ref, False
     if isinstance(value, str):
         text = value
     else:
@@ -85,5 +86,5 @@ def inline_value(spec: PortSpec, params: dict[str, Any]) -> tuple[str, bool]:
             return f"[{len(value)} items]", is_default
         if isinstance(value, dict):
             return f"{{{len(value)} keys}}", is_default
-        return text[: MAX_VALUE_CHARS - 1] + "…", is_default
+        return clip(text, MAX_VALUE_CHARS), is_default
     return text, is_default

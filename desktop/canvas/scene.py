@@ -9,7 +9,6 @@ build at 3,000 nodes) and sets its scene rect itself, so bulk building never rec
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable
 
 from nodeloom.core.errors import NodeTypeError
@@ -18,7 +17,7 @@ from nodeloom.core.model import Edge
 from nodeloom.core.node_types import NodeType
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent, QMenu
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent, QInputDialog, QMenu
 
 from ..document import Document
 from . import style
@@ -277,31 +276,47 @@ class NodeGraphScene(QGraphicsScene):
         self.document.apply_layout(self.layout_positions())
 
     def group_selection(self, title: str = "Group") -> None:
-        node_ids = self.selected_node_ids()
-        if not node_ids:
-            return
-        backdrops = copy.deepcopy(self.document.pipeline.ui.get("backdrops", []))
-        backdrops = backdrops if isinstance(backdrops, list) else []
-        backdrops.append({"title": title, "nodes": node_ids})
-        self.document.set_ui("backdrops", backdrops, f"Group {len(node_ids)} nodes")
+        self.document.add_backdrop(self.selected_node_ids(), title)
 
     def delete_selection(self) -> None:
         """Delete the selected nodes, edges and backdrops as one undo step."""
-        node_ids = self.selected_node_ids()
-        edges = self.selected_edges()
-        doomed = {b.index for b in self._backdrops if b.isSelected()}
-        if not (node_ids or edges or doomed):
-            return
-        stack = self.document.undo_stack
-        stack.beginMacro("Delete selection")
-        if node_ids or edges:
-            self.document.delete(node_ids, edges)
-        if doomed:
-            kept = [
-                b for i, b in enumerate(self.document.pipeline.ui.get("backdrops", [])) if i not in doomed
-            ]
-            self.document.set_ui("backdrops", kept, "Delete group")
-        stack.endMacro()
+        self.document.delete(self.selected_node_ids(), self.selected_edges(), self.selected_backdrops())
+
+    def selected_backdrops(self) -> list[int]:
+        return [b.index for b in self._backdrops if b.isSelected()]
+
+    def backdrop_at(self, pos: QPointF) -> BackdropItem | None:
+        """The backdrop whose title bar is under `pos` (its body lets presses through)."""
+        for item in self.items(pos):
+            if isinstance(item, BackdropItem):
+                return item
+        return None
+
+    def rename_backdrop_interactively(self, index: int) -> bool:
+        """Ask for a new title (double-click on the title, F2, the context menu)."""
+        if not 0 <= index < len(self.document.pipeline.backdrops()):
+            return False
+        current = self.document.pipeline.backdrop(index).title
+        views = self.views()
+        title, ok = QInputDialog.getText(
+            views[0] if views else None, "Rename backdrop", "Title:", text=current
+        )
+        return bool(ok) and self.document.rename_backdrop(index, title)
+
+    def show_backdrop_menu(self, index: int, screen_pos: QPoint) -> None:
+        self.clearSelection()
+        for backdrop in self._backdrops:
+            backdrop.setSelected(backdrop.index == index)
+        self.build_backdrop_menu(index).exec(screen_pos)
+
+    def build_backdrop_menu(self, index: int) -> QMenu:
+        menu = QMenu()
+        menu.addAction("Rename…", lambda: self.rename_backdrop_interactively(index))
+        menu.addAction(
+            "Select its nodes", lambda: self.select_nodes(self.document.pipeline.backdrop(index).nodes)
+        )
+        menu.addAction("Delete backdrop (keep nodes)", lambda: self.document.delete(backdrops=[index]))
+        return menu
 
     def show_node_menu(self, node_id: str, screen_pos: QPoint) -> None:
         if node_id not in self.selected_node_ids():

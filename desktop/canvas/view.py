@@ -10,7 +10,6 @@ new node in the same undo step. A minimap sits in the bottom-right corner.
 from __future__ import annotations
 
 from nodeloom.core.connections import accepting_inputs, providing_outputs
-from nodeloom.core.model import Edge
 from nodeloom.core.node_types import NodeType, PortSpec
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -192,7 +191,11 @@ class NodeGraphView(QGraphicsView):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         scene_pos = self.mapToScene(event.position().toPoint())
-        if event.button() == Qt.MouseButton.LeftButton and self.graph_scene.node_at(scene_pos) is None:
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and self.graph_scene.node_at(scene_pos) is None
+            and self.graph_scene.backdrop_at(scene_pos) is None  # a backdrop title renames instead
+        ):
             self.open_quick_add(scene_pos)
             return
         super().mouseDoubleClickEvent(event)
@@ -268,22 +271,18 @@ class NodeGraphView(QGraphicsView):
         if wire is None or port is None:
             self.add_node_at(node_type.name, pos)
             return
-        stack = self.document.undo_stack
-        stack.beginMacro(f"Add {node_type.title} and connect")
         if wire.kind == OUTPUT:
             row = node_type.inputs.index(port)
             at = (pos.x() + 12, pos.y() - style.HEADER_HEIGHT - (row + 0.5) * style.ROW_HEIGHT)
-            node_id = self.document.add_node(node_type.name, at)
-            self.document.connect(Edge(wire.node_id, wire.port, node_id, port.name))
         else:
             row = node_type.outputs.index(port)
             at = (
                 pos.x() - style.NODE_WIDTH - 12,
                 pos.y() - style.HEADER_HEIGHT - (row + 0.5) * style.ROW_HEIGHT,
             )
-            node_id = self.document.add_node(node_type.name, at)
-            self.document.connect(Edge(node_id, port.name, wire.node_id, wire.port))
-        stack.endMacro()
+        node_id, _check = self.document.add_and_connect(
+            node_type.name, at, port.name, (wire.node_id, wire.port), new_is_target=wire.kind == OUTPUT
+        )
         self.graph_scene.select_nodes([node_id])
 
     # -- layout of the overlay ------------------------------------------------------------------------

@@ -159,9 +159,7 @@ def end_wire(scene: NodeGraphScene, drag: WireDrag, pos: QPointF) -> None:
     if not result.ok:
         scene.show_refusal(result.reason, pos)
         return
-    stack = scene.document.undo_stack
-    stack.beginMacro(f"Connect {edge.source} to {edge.target}")
     if picked is not None:
-        scene.document.disconnect([picked])
-    scene.document.connect(edge)
-    stack.endMacro()
+        scene.document.reconnect(picked, edge)
+    else:
+        scene.document.connect(edge)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QScrollArea,
     QSpinBox,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..document import Document
 from ..icons import themed_icon
+from .backdrop_form import BackdropForm
 from .param_widgets import FloatSpinBox, compact
 from .port_row import PortRow
 from .signals import signals_blocked
@@ -325,11 +327,15 @@ class Inspector(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self.form = NodeForm(document)
+        self.backdrop_form = BackdropForm(document)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.form)
+        self.pages.addWidget(self.backdrop_form)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.form)
+        scroll.setWidget(self.pages)
         self.tabs.addTab(scroll, "Node")
         self.form.node_shown.connect(self.node_shown)
 
@@ -338,7 +344,17 @@ class Inspector(QWidget):
         return self.form.node_id
 
     def show_node(self, node_id: str | None, rebuild: bool = False) -> None:
+        self.pages.setCurrentWidget(self.form)
         self.form.show_node(node_id, rebuild)
+
+    def show_backdrop(self, index: int | None) -> None:
+        """Show the backdrop form for `index` (None: back to the node form's hint)."""
+        if index is None:
+            self.pages.setCurrentWidget(self.form)
+            return
+        self.form.show_node(None)
+        self.backdrop_form.show_backdrop(index)
+        self.pages.setCurrentWidget(self.backdrop_form)
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         return self.tabs.addTab(widget, title)

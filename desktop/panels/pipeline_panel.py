@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from nodeloom.core.file_format import PARAM_REF, parse_text
+from nodeloom.core.file_format import parse_text
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -30,10 +30,7 @@ from PySide6.QtWidgets import (
 from ..document import Document
 from ..icons import themed_icon
 from .param_widgets import json_text
-from .port_row import param_ref
 from .signals import signals_blocked
-
-PARAM_NAME_HINT = "a parameter name must be non-empty, without spaces, and unique"
 
 
 class PipelinePanel(QWidget):
@@ -162,21 +159,8 @@ class PipelinePanel(QWidget):
 
     def rename_parameter(self, old: str, new: str) -> bool:
         """Rename keeping the table order; references to it follow, in one undo step."""
-        pipeline = self.document.pipeline
-        if new == old:
-            return True
-        if not new or any(c.isspace() for c in new) or new in pipeline.parameters:
-            self._show_error(f"cannot rename '{old}' to '{new}': {PARAM_NAME_HINT}")
+        refusal = self.document.rename_parameter(old, new)
+        self._show_error(refusal or "")
+        if refusal is not None:
             self.refresh()
-            return False
-        self._show_error("")
-        parameters = {(new if k == old else k): v for k, v in pipeline.parameters.items()}
-        stack = self.document.undo_stack
-        stack.beginMacro(f"Rename parameter {old} to {new}")
-        self.document.set_info("parameters", parameters)
-        for node in list(pipeline.nodes.values()):
-            for port, value in list(node.params.items()):
-                if param_ref(value) == old:
-                    self.document.set_param(node.id, port, {PARAM_REF: new})
-        stack.endMacro()
-        return True
+        return refusal is None

@@ -12,9 +12,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from nodeloom.core.file_format import PARAM_REF
 from nodeloom.core.model import UNSET
 from nodeloom.core.node_types import PortSpec
+from nodeloom.core.vocabulary import clip, param_ref
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -31,13 +31,6 @@ from ..icons import themed_icon
 from .param_widgets import JsonEditor, ValueEditor, editor_for, json_text
 
 STATES = ("edge", "bound", "set", "default", "required")
-
-
-def param_ref(value: Any) -> str | None:
-    """The parameter name of a `{"$param": NAME}` reference, else None."""
-    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get(PARAM_REF), str):
-        return str(value[PARAM_REF])
-    return None
 
 
 def _jsonable(value: Any) -> bool:
@@ -109,7 +102,7 @@ class PortRow(QWidget):
         elif ref is not None:
             self.state = "bound"
             bound = pipeline.parameters.get(ref, UNSET)
-            shown = "undefined!" if bound is UNSET else _clip(json_text(bound))
+            shown = "undefined!" if bound is UNSET else clip(json_text(bound), 40)
             self.source.setText(f"${ref} = {shown}")
             self.stack.setCurrentWidget(self.source)
         else:
@@ -161,26 +154,13 @@ class PortRow(QWidget):
 
     def bind_to(self, name: str) -> None:
         """Bind the port to pipeline parameter `name`, creating it (from the shown value) if missing."""
-        if not self._alive():
-            return
-        pipeline = self.document.pipeline
-        stack = self.document.undo_stack
-        stack.beginMacro(f"Bind {self.node_id}.{self.port.name} to ${name}")
-        if name not in pipeline.parameters:
-            parameters = dict(pipeline.parameters)
-            parameters[name] = self._current_literal()
-            self.document.set_info("parameters", parameters)
-        self.document.set_param(self.node_id, self.port.name, {PARAM_REF: name})
-        stack.endMacro()
+        if self._alive():
+            self.document.bind_param(self.node_id, self.port.name, name, self._current_literal())
 
     def unbind(self) -> None:
         """Replace the reference by the parameter's current value."""
-        pipeline = self.document.pipeline
-        ref = param_ref(pipeline.node(self.node_id).params.get(self.port.name)) if self._alive() else None
-        if ref is None:
-            return
-        value = pipeline.parameters.get(ref, UNSET)
-        self.document.set_param(self.node_id, self.port.name, copy.deepcopy(value))
+        if self._alive():
+            self.document.unbind_param(self.node_id, self.port.name)
 
     def _current_literal(self) -> Any:
         value = self.document.pipeline.node(self.node_id).params.get(self.port.name, UNSET)
@@ -199,7 +179,7 @@ class PortRow(QWidget):
         if names:
             menu.addSection("Bind to parameter")
         for name in names:
-            action = menu.addAction(f"${name} = {_clip(json_text(pipeline.parameters[name]), 30)}")
+            action = menu.addAction(f"${name} = {clip(json_text(pipeline.parameters[name]), 30)}")
             action.setCheckable(True)
             action.setChecked(name == current)
             action.triggered.connect(lambda _checked=False, n=name: self.bind_to(n))
@@ -225,10 +205,6 @@ class PortRow(QWidget):
         return name
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 _STATUS_STYLE = {
     "edge": "color: palette(link);",
     "bound": "color: #a06cd5; font-weight: bold;",
@@ -237,4 +213,4 @@ _STATUS_STYLE = {
     "required": "color: #d9534f; font-weight: bold;",
 }
 
-__all__ = ["STATES", "PortRow", "param_ref"]
+__all__ = ["STATES", "PortRow"]

@@ -14,6 +14,7 @@ import pprint
 from typing import Any
 
 import numpy as np
+from nodeloom.core.vocabulary import clip
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QImage
 
@@ -155,4 +156,4 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return f"{value:.6g}"
     text = str(value)
-    return text if len(text) <= 200 else text[:199] + "…"
+    return clip(text, 200)

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nodeloom.core.engine import RunOptions, explain_cache
-from nodeloom.core.file_format import PARAM_REF
 from nodeloom.core.graph import downstream
+from nodeloom.core.vocabulary import looks_like_param_ref
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..document import Document
@@ -99,6 +99,6 @@ class StaleTracker(QObject):
         users = [
             n.id
             for n in self.document.pipeline.nodes.values()
-            if any(isinstance(v, dict) and PARAM_REF in v for v in n.params.values())
+            if any(looks_like_param_ref(v) for v in n.params.values())
         ]
         self.mark(users)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 import pyqtgraph as pg
+from nodeloom.core.vocabulary import clip
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QCursor, QShowEvent
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
@@ -177,4 +178,4 @@ class TimelineChart(QWidget):
 
 
 def _short_worker(name: str) -> str:
-    return name if len(name) <= 18 else "…" + name[-17:]
+    return clip(name, 18, keep_end=True)
