@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from nodeloom.core.errors import Problem
+from nodeloom.core.events import NodeStatus
 from nodeloom.core.model import Node
 from nodeloom.core.node_types import NodeType
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -29,7 +30,7 @@ from . import style
 from .node_paint import paint_detail, paint_simple
 from .port_item import INPUT, OUTPUT, PortItem, inline_value
 
-RUN_STATUSES = ("pending", "queued", "running", "succeeded", "cached", "failed", "skipped", "cancelled")
+RUN_STATUSES = tuple(NodeStatus)
 
 
 class NodeItem(QGraphicsRectItem):

@@ -16,6 +16,8 @@ from nodeloom.core.node_types import NodeType
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QPalette, QPixmap
 
+from ..status_palette import NODE_STATUS_COLOURS
+
 # geometry shared by items, layout and render (scene units)
 NODE_WIDTH = 200.0
 HEADER_HEIGHT = 42.0  # icon + label, type below
@@ -69,16 +71,7 @@ CATEGORY_COLOURS: dict[str, str] = {
     "evaluation": "#c0563f",
 }
 
-STATUS_COLOURS: dict[str, str] = {
-    "pending": "#9aa3ad",
-    "queued": "#8aa0c0",
-    "running": "#2f8fe0",
-    "succeeded": "#2fa84f",
-    "cached": "#3aa79a",
-    "failed": "#d93b3b",
-    "skipped": "#a0a0a0",
-    "cancelled": "#b07a2a",
-}
+STATUS_COLOURS: dict[str, str] = {str(k): v for k, v in NODE_STATUS_COLOURS.items()}  # shared with the charts
 
 
 def node_size(n_inputs: int, n_outputs: int) -> tuple[float, float]:

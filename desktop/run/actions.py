@@ -1,5 +1,10 @@
 """The run actions in the Run menu and the toolbar: run, run selected, run with parameters, stop,
 the backend choice, ignore-cache and the node timing overlay. Enabled state follows whether a run is going.
+
+The editor's default backend is "processes": a pure-Python CPU-bound node holds the GIL of whatever
+process it runs in, and on the threads backend that process is the editor's, whose event loop then
+stalls for hundreds of milliseconds. In worker processes the window stays fluid (see
+docs/desk-core-notes.md). The choice is remembered.
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ from nodeloom.core.engine.options import BACKENDS
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel
 
+from ..settings import app_settings
 from .dask_scheduler import SchedulerControl
+
+DEFAULT_BACKEND = "processes"
+BACKEND_SETTING = "run/backend"
 
 
 def _icon(name: str, color: str) -> Any:
@@ -71,8 +80,13 @@ class RunActions:
         self.backend = QComboBox()
         self.backend.addItems(list(BACKENDS))
         self.backend.setToolTip(
-            "Backend: threads (shared memory), processes (isolation, true CPU parallelism) or dask (a cluster)"
+            "Backend: processes (the default: isolation, true CPU parallelism, the window never stalls), "
+            "threads (shared memory, values need not pickle; a CPU-bound Python node can make the "
+            "window stutter) or dask (a cluster)"
         )
+        remembered = str(app_settings().value(BACKEND_SETTING, DEFAULT_BACKEND))
+        self.backend.setCurrentText(remembered if remembered in BACKENDS else DEFAULT_BACKEND)
+        self.backend.currentTextChanged.connect(lambda name: app_settings().setValue(BACKEND_SETTING, name))
         self.all = [self.run, self.run_selected, self.run_with_params, self.stop]
 
         menu = window.menus["run"]

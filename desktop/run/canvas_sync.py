@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from nodeloom.core.events import NodeStatus
 from nodeloom.core.model import Pipeline
 
 from .run_state import TERMINAL, RunState
 
-CANVAS_STATUSES = ("pending", "queued", "running", "succeeded", "cached", "failed", "skipped", "cancelled")
+CANVAS_STATUSES = frozenset(NodeStatus)
 
 
 class CanvasSync:

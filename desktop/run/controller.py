@@ -10,7 +10,6 @@ a time per window. Opening or starting a new file cancels a run of the old one.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +27,7 @@ from .logs_dock import LogsDock
 from .output_preview import OutputPreview
 from .params_dialog import ParamsDialog
 from .run_dock import RunDock
-from .run_state import RunBatch, RunState, StateChange
+from .run_state import DONE_OK, RunBatch, RunState, StateChange, run_label
 from .stale import StaleTracker
 from .worker import RunThread, RunWorker
 
@@ -210,7 +209,7 @@ class RunController(QObject):
         except Exception as exc:  # noqa: BLE001 - a damaged record must not break the editor
             self.message.emit(f"Cannot open run {run_id}: {exc}")
             return False
-        self._show(state, title=f"{state.pipeline}: {state.status}  (run {run_id[:8]} from the history)")
+        self._show(state, title=f"{run_label(state)} from the history")
         self.canvas.apply_all(state, self.document.pipeline)
         return True
 
@@ -221,9 +220,7 @@ class RunController(QObject):
         except Exception as exc:  # noqa: BLE001
             self.message.emit(f"Cannot compare: {exc}")
             return False
-        sources = [
-            (f"{time.strftime('%H:%M:%S', time.localtime(s.started))} {s.run_id[:6]}", s) for s in states
-        ]
+        sources = [(run_label(s), s) for s in states]
         self.run_dock.compare(sources)
         self.run_dock.raise_()
         return True
@@ -279,7 +276,7 @@ class RunController(QObject):
         if state.finished is None:
             state.finish(str(result.status))
         state.run_id = result.run_id
-        self.stale.ran(n for n, r in result.nodes.items() if str(r.status) in ("succeeded", "cached"))
+        self.stale.ran(n for n, r in result.nodes.items() if r.status in DONE_OK)
         self.canvas.apply_all(state, self.document.pipeline)
         self.run_dock.update_from(StateChange(finished=True, spans=True))
         self.history_dock.refresh()
@@ -311,6 +308,10 @@ class RunController(QObject):
             elif outputs is not None:
                 self._debug_outputs = {node_id: outputs}
             self.canvas.show_edge_values(self.state, self.document.pipeline)
+            verdict = "failed" if error else "succeeded"
+            self.run_dock.refresh_header(
+                f"Debug re-run of {node_id} {verdict}" + (f": {error}" if error else "")
+            )
         if self.preview.node_id == node_id or self.preview.node_id is None:
             self._show_preview(node_id, outputs)
         self.message.emit(f"Debug re-run of {node_id}: " + (error or "succeeded"))
@@ -353,7 +354,7 @@ class RunController(QObject):
                 outputs = self.last_result.nodes[node_id].outputs
             else:
                 outputs = self._debug_outputs.get(node_id)
-        label = "" if state is self.last_state or state.live else f"run {state.run_id[:8]}"
+        label = "" if state is self.last_state or state.live else run_label(state)
         self.preview.show_node(node_id, state.nodes.get(node_id), outputs, state.node_logs(node_id), label)
 
     def _node_menu(self, node_id: str, menu: QMenu) -> None:

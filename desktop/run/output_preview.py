@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from nodeloom.core.events import NodeStatus
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -150,9 +151,29 @@ def _header_html(node_id: str, state: NodeState, run_label: str) -> str:
         html += f"<br>{state.fraction:.0%} {_escape(state.message)}"
     if state.error:
         html += f"<br><span style='color:{STATUS_COLORS['failed']}'>{_escape(state.error)}</span>"
-    if state.reason:
-        html += f"<br><i>{_escape(state.reason)}</i>"
+    reason = reason_text(state.status, state.reason)
+    if reason:
+        html += f"<br><i>{_escape(reason)}</i>"
     return html
+
+
+def reason_text(status: str, reason: str | None) -> str:
+    """The engine's reason in words that fit the status above it.
+
+    For an executed node the engine reports why the cache could not serve it ("never run" means no
+    earlier execution was recorded), which read as a contradiction under "succeeded".
+    """
+    if not reason:
+        return ""
+    if status in (NodeStatus.SUCCEEDED, NodeStatus.FAILED, NodeStatus.CANCELLED, NodeStatus.RUNNING):
+        if reason == "never run":
+            return "Executed: no earlier result was cached"
+        return f"Executed because {reason}"
+    if status == NodeStatus.CACHED:
+        return f"From the cache: {reason}"
+    if status == NodeStatus.SKIPPED:
+        return f"Skipped: {reason}"
+    return reason
 
 
 def _escape(text: str) -> str:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QProgressBar, QT
 
 from .dock_body import set_dock_body
 from .metrics_chart import MetricsChart
+from .palette import STATUS_COLORS
 from .resources_chart import ResourcesChart
 from .run_state import RunState, StateChange
 from .timeline_chart import TimelineChart
@@ -33,6 +34,8 @@ class RunDock(QDockWidget):
         self.progress.setFormat("")
         self.progress.setMinimumWidth(220)
         self.progress.setMaximumWidth(360)
+        self.progress.setVisible(False)  # before any run an empty bar looks like a text field
+        self.outcome = ""  # the status the bar is coloured for
         self.timeline = TimelineChart()
         self.metrics = MetricsChart()
         self.resources = ResourcesChart()
@@ -81,16 +84,36 @@ class RunDock(QDockWidget):
             self._last_header = now
             self._update_header()
 
+    def refresh_header(self, title: str | None = None) -> None:
+        """Re-read the shown state into the heading and bar (after a debug re-run ends, for instance)."""
+        self._update_header(title)
+
+    def _colour_progress(self, outcome: str) -> None:
+        """The bar's chunk in the outcome's colour: a failed or cancelled run must not look like a success."""
+        if outcome == self.outcome:
+            return
+        self.outcome = outcome
+        colour = STATUS_COLORS.get(outcome, STATUS_COLORS["running"])
+        self.progress.setStyleSheet(
+            "QProgressBar { border: 1px solid palette(mid); border-radius: 3px; text-align: center;"
+            " background: palette(window); }"
+            f" QProgressBar::chunk {{ background-color: {colour}; border-radius: 2px; }}"
+        )
+
     def _update_header(self, title: str | None = None) -> None:
         state = self.state
         if state is None:
             self.progress.setValue(0)
             self.progress.setFormat("")
+            self.progress.setVisible(False)
             self.title.setText(title or "No run yet. Run the pipeline with F5.")
             return
         done, total = state.done_count, len(state.nodes)
+        self.progress.setVisible(True)
         self.progress.setValue(int(round(state.fraction_done * 1000)))
-        self.progress.setFormat(f"{done}/{total} nodes · %p%")
+        outcome = "running" if state.live else state.status
+        self.progress.setFormat(f"{done}/{total} nodes · %p%" + ("" if state.live else f" · {outcome}"))
+        self._colour_progress(outcome)
         running = [n for n, s in state.nodes.items() if s.status == "running"]
         when = f"{state.elapsed():.1f} s"
         if state.live:

@@ -27,6 +27,7 @@ from nodeloom.core.events import (
 SeriesKey = tuple[str, str]  # (node id, metric name)
 CACHE_ROW = "cache"  # the timeline row of nodes served from the cache
 TERMINAL = {s.value for s in NodeStatus if s.terminal}
+DONE_OK = frozenset({NodeStatus.SUCCEEDED, NodeStatus.CACHED})  # a node whose outputs exist
 
 
 class SeriesBuffer:
@@ -220,7 +221,7 @@ class RunState:
             state.status = str(ev.status)
             state.duration_s, state.attempts = ev.duration_s, ev.attempts or state.attempts
             state.error, state.reason, state.outputs = ev.error, ev.reason, dict(ev.outputs)
-            state.fraction = 1.0 if state.status in ("succeeded", "cached") else state.fraction
+            state.fraction = 1.0 if state.status in DONE_OK else state.fraction
             if self._close_span(ev.node_id, ev.time, state.status):
                 change.spans = True
             elif state.status == "cached":  # served from the cache: a short bar on the cache row
@@ -264,7 +265,7 @@ class RunState:
             status = str(nr.status)
             state.nodes[nr.node_id] = NodeState(
                 status=status,
-                fraction=1.0 if status in ("succeeded", "cached") else None,
+                fraction=1.0 if status in DONE_OK else None,
                 duration_s=nr.duration_s,
                 attempts=nr.attempts or 0,
                 error=nr.error,
@@ -297,3 +298,9 @@ class RunState:
         if state.finished is None and record.duration_s is not None:
             state.finished = state.started + record.duration_s
         return state
+
+
+def run_label(state: RunState) -> str:
+    """How a run is named to a user: pipeline, start time and outcome (a run id names nothing)."""
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.started))
+    return f"{state.pipeline or 'untitled'} {started} ({state.status})"
