@@ -170,6 +170,25 @@ def test_ctrl_c_cancels_cleanly_with_exit_130(tmp_path: Path, backend: str) -> N
         }
 
 
+def wait_until_recorded(ready, timeout: float = 30.0) -> None:
+    """Poll the store (the recorder flushes on its own clock) until `ready(store, newest run)` holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with RunStore() as store:
+            runs = store.list_runs(1)
+            if runs and ready(store, runs[0]):
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError("the run recorder never wrote what the test waits for")
+        time.sleep(0.05)
+
+
+def _killed_run_recorded(store: RunStore, run) -> bool:
+    statuses = {n.node_id: n.status for n in store.node_runs(run.run_id)}
+    logged = [entry.message for entry in store.logs(run.run_id, "first")]
+    return statuses.get("stuck") == "running" and "hello from print" in logged
+
+
 def test_history_after_a_killed_run(tmp_path: Path) -> None:
     nodes = [
         {"id": "first", "type": N + "chatty"},
@@ -178,7 +197,7 @@ def test_history_after_a_killed_run(tmp_path: Path) -> None:
     path = write(tmp_path / "p.json", nodes, [("first.result", "stuck.x")], name="killed")
     proc = cli_popen("run", str(path))
     wait_for_line(proc, "started   stuck")
-    time.sleep(0.8)  # the recorder flushes every 0.2 s
+    wait_until_recorded(lambda store, run: _killed_run_recorded(store, run))
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     with RunStore() as store:

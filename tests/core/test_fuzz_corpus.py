@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fnd_helpers import check_output, command_exists, run_cli
+from fnd_helpers import check_output, run_cli
 from nodeloom.core.cli.main import main
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -210,8 +210,6 @@ SUBPROCESS_CASES = {
 def test_bad_input_corpus_in_process(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if not command_exists(command):
-        pytest.skip(f"`nodeloom {command}` does not exist yet")
     files = materialise(tmp_path / "corpus")
     assert len(files) > 150
     failures = {}
@@ -226,8 +224,6 @@ def test_bad_input_corpus_in_process(
 
 @pytest.mark.parametrize("command", ["validate", "run"])
 def test_bad_input_corpus_through_a_subprocess(command: str, tmp_path: Path) -> None:
-    if not command_exists(command):
-        pytest.skip(f"`nodeloom {command}` does not exist yet")
     files = {
         name: path for name, path in materialise(tmp_path / "corpus").items() if name in SUBPROCESS_CASES
     }

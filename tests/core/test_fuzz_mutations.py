@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fnd_helpers import check_output, command_exists, run_cli
+from fnd_helpers import check_output, run_cli
 from nodeloom.core.cli.main import main
 
 SEED = 20240611
@@ -187,8 +187,6 @@ def test_validate_survives_mutated_files(tmp_path: Path, capsys: pytest.CaptureF
 
 @pytest.mark.parametrize("command", ["validate", "run"])
 def test_mutated_files_through_a_subprocess(command: str, tmp_path: Path) -> None:
-    if not command_exists(command):
-        pytest.skip(f"`nodeloom {command}` does not exist yet")
     failures = {}
     for name, data in mutants(8, seed=SEED + 1):
         path = tmp_path / f"{name}.json"
