@@ -12,6 +12,7 @@ from __future__ import annotations
 from nodeloom.core.errors import NodeTypeError
 from nodeloom.core.model import Edge
 from nodeloom.core.node_types import NodeType
+from nodeloom.core.vocabulary import MAX_RETRIES, MAX_RETRY_DELAY_S, MAX_TIMEOUT_S
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,10 +33,12 @@ from PySide6.QtWidgets import (
 from ..document import Document
 from ..icons import themed_icon
 from .backdrop_form import BackdropForm
+from .elided_label import ElidedLabel
 from .param_widgets import FloatSpinBox, compact
 from .port_row import PortRow
 from .signals import signals_blocked
 
+PORT_NAME_WIDTH = 130  # longer port names elide (full name in the tooltip) instead of widening the panel
 DEFAULT_TIMEOUT_S = 60.0  # what the timeout box offers when "limit" is ticked on a node without one
 
 CATEGORY_ICONS = {
@@ -108,14 +111,14 @@ class NodeForm(QWidget):
         self.label_edit = QLineEdit()
         self.label_edit.setPlaceholderText("(the id)")
         self.retries = QSpinBox()
-        self.retries.setRange(0, 1000)
+        self.retries.setRange(0, MAX_RETRIES)
         self.retries.setKeyboardTracking(False)
         self.retry_delay = FloatSpinBox()
-        self.retry_delay.setRange(0, 86400)
+        self.retry_delay.setRange(0, MAX_RETRY_DELAY_S)
         self.retry_delay.setKeyboardTracking(False)
         self.timeout_on = QCheckBox("limit")
         self.timeout = FloatSpinBox()
-        self.timeout.setRange(0.001, 31_536_000)
+        self.timeout.setRange(0.001, MAX_TIMEOUT_S)
         self.timeout.setValue(DEFAULT_TIMEOUT_S)
         self.timeout.setKeyboardTracking(False)
         for spin in (self.retries, self.retry_delay, self.timeout):
@@ -224,7 +227,7 @@ class NodeForm(QWidget):
         for port in node_type.inputs:
             row = PortRow(self.document, self.node_id, port, node_type.name)
             self.rows[port.name] = row
-            name = QLabel(port.name + (" *" if port.required else ""))
+            name = ElidedLabel(port.name + (" *" if port.required else ""), max_width=PORT_NAME_WIDTH)
             name.setToolTip(row.toolTip())
             self.inputs_form.addRow(name, row)
         if not node_type.inputs:

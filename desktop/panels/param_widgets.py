@@ -105,9 +105,19 @@ class _SpinEditor(ValueEditor):
             self.value_edited.emit(self._current())
 
     def set_value(self, value: Any) -> None:
-        with signals_blocked(self.spin):
+        """Show a number; None (no value: a required input left unset) shows an empty box, not a fake 0."""
+        with signals_blocked(self.spin, self.spin.lineEdit()):
             self.spin.setValue(value if self.accepts(value) else self._fallback())
+            if value is None:
+                self.spin.lineEdit().clear()
         self._typed = False
+
+    def set_placeholder(self, text: str) -> None:
+        self.spin.lineEdit().setPlaceholderText(text)
+
+    @property
+    def shown_text(self) -> str:
+        return self.spin.lineEdit().text()
 
 
 class IntEditor(_SpinEditor):

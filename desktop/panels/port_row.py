@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 
 from ..document import Document
 from ..icons import themed_icon
+from .elided_label import ElidedLabel
 from .param_widgets import JsonEditor, ValueEditor, editor_for, json_text
 
-STATES = ("edge", "bound", "set", "default", "required")
+STATES = ("edge", "bound", "set", "default", "required", "empty")
 
 
 def _jsonable(value: Any) -> bool:
@@ -54,7 +55,7 @@ class PortRow(QWidget):
         self.stack = QStackedWidget()
         self.typed: ValueEditor = editor_for(port, node_type_name)
         self.json = self.typed if isinstance(self.typed, JsonEditor) else JsonEditor(port)
-        self.source = QLabel()  # the wire feeding the port, or the bound parameter
+        self.source = ElidedLabel()  # the wire feeding the port, or the bound parameter
         self.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.source.setObjectName("portSource")
         for widget in {id(w): w for w in (self.typed, self.json, self.source)}.values():
@@ -107,7 +108,10 @@ class PortRow(QWidget):
             self.stack.setCurrentWidget(self.source)
         else:
             if value is UNSET:
-                self.state = "default" if self.port.has_default else "required"
+                # a fan-in ('many') input may stay empty, so it is not "required" (validation agrees)
+                self.state = (
+                    "default" if self.port.has_default else "required" if self.port.required else "empty"
+                )
                 shown = self.port.default if self.port.has_default else UNSET
             else:
                 self.state = "set"
@@ -126,7 +130,7 @@ class PortRow(QWidget):
         if value is UNSET:
             editor = self.typed
             editor.set_value(None)
-            editor.set_placeholder("required")
+            editor.set_placeholder("required" if self.state == "required" else "none: connect wires here")
         elif self.typed.accepts(value):
             editor = self.typed
             editor.set_value(value)
@@ -211,6 +215,7 @@ _STATUS_STYLE = {
     "set": "font-weight: bold;",
     "default": "color: #888;",
     "required": "color: #d9534f; font-weight: bold;",
+    "empty": "color: #888;",
 }
 
 __all__ = ["STATES", "PortRow"]

@@ -69,7 +69,10 @@ class ResourcesChart(QWidget):
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("left", label)
             plot.setMenuEnabled(False)
-        self.mem_plot.setLabel("bottom", "seconds since run start")
+            # both x axes in plain seconds: an automatic SI prefix once showed "ms" on one and "s" on the other
+            plot.setLabel("bottom", "seconds since run start")
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
+            plot.getAxis("left").enableAutoSIPrefix(False)
         self.cpu_curve = self.cpu_plot.plot(
             [], [], pen=pg.mkPen("#3b82f6", width=1.6), fillLevel=0, brush=(59, 130, 246, 50)
         )

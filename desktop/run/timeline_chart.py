@@ -20,6 +20,7 @@ from .palette import status_color
 from .run_state import RunState, Span
 
 MAX_LABELS = 150
+EMPTY_TEXT = "No run shown: bars appear here, one row per worker, while nodes run"
 GROW_INTERVAL_S = 0.25
 CHAR_PX = 7  # about the width of a label character, to decide whether a name fits on its bar
 BAR_HEIGHT = 0.7
@@ -40,6 +41,8 @@ class TimelineChart(QWidget):
         self.bars = pg.BarGraphItem(x0=[0.0], y0=[0.0], width=[0.0], height=[0.0])
         self.bars.setVisible(False)  # pyqtgraph cannot take empty pen lists: hide instead
         self.plot.addItem(self.bars)
+        self.empty_label = pg.TextItem(EMPTY_TEXT, color="#888888", anchor=(0.5, 0.5))
+        self.plot.addItem(self.empty_label, ignoreBounds=True)
         self._labels: list[pg.TextItem] = []
         self._rows: dict[str, int] = {}
         self._spans: list[Span] = []
@@ -80,6 +83,7 @@ class TimelineChart(QWidget):
         state = self._state
         spans = list(state.spans) if state is not None else []
         self._spans = spans
+        self._show_axes(bool(spans))
         if state is None or not spans:
             self.bars.setVisible(False)
             self._set_rows([])
@@ -108,6 +112,25 @@ class TimelineChart(QWidget):
         super().showEvent(event)
         if self._dirty:
             self.refresh()
+
+    @property
+    def axes_shown(self) -> bool:
+        return self.plot.getPlotItem().getAxis("bottom").isVisible()
+
+    def _show_axes(self, shown: bool) -> None:
+        """An empty timeline shows a hint, not a meaningless 0-1 axis."""
+        item = self.plot.getPlotItem()
+        for side in ("left", "bottom"):
+            if shown:
+                item.showAxis(side)
+            else:
+                item.hideAxis(side)
+        item.showGrid(x=shown, y=False, alpha=0.2)
+        self.empty_label.setVisible(not shown)
+        if not shown:
+            self.plot.setXRange(0, 1, padding=0)
+            self.plot.setYRange(0, 1, padding=0)
+            self.empty_label.setPos(0.5, 0.5)
 
     def _user_moved(self, *_args: object) -> None:
         self._follow = False  # the user zoomed or panned: stop following the run

@@ -333,3 +333,63 @@ def test_showing_the_same_node_again_keeps_the_widgets(inspector, doc) -> None:
     assert rows["learning_rate"].typed.spin.value() == pytest.approx(0.2)
     inspector.show_node("train", rebuild=True)
     assert inspector.form.rows["learning_rate"] is not rows["learning_rate"]
+
+
+# -- issue 11 item 10: fields that do not mislead ------------------------------------------------------------
+def test_unset_required_float_shows_an_empty_box_marked_required(qtbot, doc: Document, inspector) -> None:
+    node_id = doc.add_node("math.add", (0.0, 0.0))
+    inspector.show_node(node_id)
+    row = inspector.form.rows["a"]
+    assert row.state == "required"
+    assert row.typed.shown_text == "" and row.typed.spin.lineEdit().placeholderText() == "required"
+    doc.validate_now()
+    assert [p.field for p in doc.problems_of(node_id)] == ["params.a"]
+    type_into(qtbot, row.typed.spin.lineEdit(), "0")  # typing the value it used to pretend to hold sets it
+    assert doc.pipeline.node(node_id).params == {"a": 0.0}
+    assert row.state == "set" and row.typed.shown_text == "0"
+
+
+def test_empty_fan_in_input_is_not_required_and_problems_agree(qtbot, doc: Document, inspector) -> None:
+    node_id = doc.add_node("math.sum", (0.0, 0.0))
+    doc.validate_now()
+    inspector.show_node(node_id)
+    row = inspector.form.rows["values"]
+    assert row.state == "empty" and row.status.text() == "empty"
+    assert "d9534f" not in row.status.styleSheet()  # no red
+    assert doc.problems_of(node_id) == []  # and Problems lists nothing either
+    for state, listed in (("required", True), ("empty", False)):
+        port_rows = [r for r in inspector.form.rows.values() if r.state == state]
+        assert all(
+            any(p.field == f"params.{r.port.name}" for p in doc.problems_of(node_id)) == listed
+            for r in port_rows
+        )
+
+
+def test_long_port_names_elide_instead_of_widening_the_inspector(qtbot, doc: Document, inspector) -> None:
+    from nodeloom.desktop.panels.inspector import PORT_NAME_WIDTH
+
+    inspector.resize(320, 600)
+    node_id = doc.add_node("math.add", (0.0, 0.0))
+    inspector.show_node(node_id)
+    (long_name,) = doc.insert_fragment(
+        {"nodes": [{"id": "a_" + "very_long_" * 8, "type": "math.add", "params": {"a": 1}}]}, (0.0, 0.0)
+    )
+    assert len(long_name) > 50
+    doc.connect(Edge(long_name, "result", node_id, "a"))
+    qtbot.waitUntil(lambda: inspector.form.rows["a"].state == "edge")
+    source = inspector.form.rows["a"].source
+    assert source.toolTip().endswith(f"{long_name}.result")
+    qtbot.waitUntil(lambda: source.shown_text().endswith("…"))  # once the layout has settled
+    assert inspector.width() == 320
+    assert inspector.form.sizeHint().width() < 400
+    label = inspector.form.inputs_form.itemAt(0, inspector.form.inputs_form.ItemRole.LabelRole).widget()
+    assert label.maximumWidth() == PORT_NAME_WIDTH
+
+
+def test_option_ranges_come_from_the_shared_limits(inspector) -> None:
+    from nodeloom.core.vocabulary import MAX_RETRIES, MAX_RETRY_DELAY_S, MAX_TIMEOUT_S
+
+    form = inspector.form
+    assert form.retries.maximum() == MAX_RETRIES
+    assert form.retry_delay.maximum() == MAX_RETRY_DELAY_S
+    assert form.timeout.maximum() == MAX_TIMEOUT_S

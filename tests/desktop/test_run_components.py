@@ -126,7 +126,31 @@ def test_metrics_chart_holds_every_point_and_compares_two_runs(qtbot) -> None:
     other.apply(coalesce(run_events(40)))
     chart.show_sources([("run 1", state), ("run 2", other)])
     assert chart.point_count(source=0) == 250 and chart.point_count(source=1) == 40
-    assert len(chart.legend.items) == 2
+    assert chart.legend_labels() == ["a · loss  [run 1]", "a · loss  [run 2]"]
+
+
+def test_metrics_of_different_scales_get_a_plot_each_or_share_one_by_choice(qtbot) -> None:
+    chart = MetricsChart()
+    qtbot.addWidget(chart)
+    chart.show()
+    state = RunState()
+    events = [NodeMetric("r", 0.1 * i, "train", "loss", i, 18.0 / (i + 1)) for i in range(20)] + [
+        NodeMetric("r", 0.1 * i, "score", "accuracy", i, i / 20) for i in range(20)
+    ]
+    chart.show_state(state)
+    chart.series_changed(state.apply(coalesce(events)).series)
+    chart.tick(force=True)
+    assert chart.layout_mode == "per_metric" and chart.plot_count() == 2
+    def top(name: str) -> float:
+        return chart.split_plots[name].getViewBox().viewRange()[1][1]
+
+    qtbot.waitUntil(lambda: top("loss") > 10 and top("accuracy") < 2)  # each metric on its own scale
+    chart.layout_choice.setCurrentIndex(chart.layout_choice.findData("shared"))
+    assert chart.plot_count() == 1 and chart.point_count() == 40
+    assert sorted(chart.legend_labels()) == ["score · accuracy", "train · loss"]
+    again = MetricsChart()  # the choice is remembered
+    qtbot.addWidget(again)
+    assert again.layout_mode == "shared"
 
 
 def test_timeline_draws_one_bar_per_attempt(qtbot) -> None:
@@ -227,3 +251,23 @@ def test_resources_chart_samples_this_process(qtbot) -> None:
     chart.stop()
     assert not chart.sampling
     assert chart.mem.y[-1] > 1.0  # this Python process uses more than a megabyte
+
+
+def test_empty_timeline_shows_a_hint_not_an_axis(qtbot) -> None:
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.show_state(None)
+    assert not chart.axes_shown and chart.empty_label.isVisible()
+    state = RunState()
+    state.apply(coalesce(run_events(5)))
+    chart.show_state(state)
+    assert chart.axes_shown and not chart.empty_label.isVisible()
+
+
+def test_resource_plots_share_plain_seconds_on_x(qtbot) -> None:
+    chart = ResourcesChart()
+    qtbot.addWidget(chart)
+    for plot in (chart.cpu_plot, chart.mem_plot):
+        axis = plot.getAxis("bottom")
+        assert axis.labelText == "seconds since run start" and not axis.autoSIPrefix
