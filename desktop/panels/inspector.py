@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..document import Document
+from ..elided_label import ElidedLabel
 from ..icons import themed_icon
 from .backdrop_form import BackdropForm
-from .elided_label import ElidedLabel
 from .param_widgets import FloatSpinBox, compact
 from .port_row import PortRow
 from .signals import signals_blocked

@@ -68,6 +68,10 @@ class ValueEditor(QWidget):
     def set_placeholder(self, text: str) -> None:  # noqa: B027 - optional for editors that show text
         """A hint shown when there is no value (only text editors have room for one)."""
 
+    def show_unset(self) -> None:
+        """Show that the input has no value at all (not JSON null, not a default 0)."""
+        self.set_value(None)
+
 
 class _SpinEditor(ValueEditor):
     """A number in a spin box: emits on arrow steps and on Enter, also when the typed value equals the shown one.
@@ -82,6 +86,7 @@ class _SpinEditor(ValueEditor):
         compact(spin)
         self._layout.addWidget(spin)
         self._typed = False
+        spin.setProperty("blank", False)
         spin.lineEdit().textEdited.connect(self._on_typed)
         spin.valueChanged.connect(self._on_value)
         spin.editingFinished.connect(self._on_finished)
@@ -94,6 +99,7 @@ class _SpinEditor(ValueEditor):
 
     def _on_typed(self) -> None:
         self._typed = True
+        self.spin.setProperty("blank", False)  # from now on the box shows what is typed
 
     def _on_value(self, _value: object) -> None:
         self._typed = False
@@ -105,11 +111,15 @@ class _SpinEditor(ValueEditor):
             self.value_edited.emit(self._current())
 
     def set_value(self, value: Any) -> None:
-        """Show a number; None (no value: a required input left unset) shows an empty box, not a fake 0."""
+        """Show a number; None (no value: a required input left unset) shows an empty box, not a fake 0.
+
+        The blank survives Qt re-formatting the box (on show, focus-out, style change) because the spin
+        box's own `textFromValue` answers "" while it is marked blank.
+        """
         with signals_blocked(self.spin, self.spin.lineEdit()):
+            self.spin.setProperty("blank", value is None)
             self.spin.setValue(value if self.accepts(value) else self._fallback())
-            if value is None:
-                self.spin.lineEdit().clear()
+            self.spin.lineEdit().setText(self.spin.textFromValue(self.spin.value()))
         self._typed = False
 
     def set_placeholder(self, text: str) -> None:
@@ -120,9 +130,16 @@ class _SpinEditor(ValueEditor):
         return self.spin.lineEdit().text()
 
 
+class IntSpinBox(QSpinBox):
+    """A spin box that can show no number at all (see `_SpinEditor.set_value`)."""
+
+    def textFromValue(self, value: int) -> str:  # noqa: N802 - Qt override
+        return "" if self.property("blank") else super().textFromValue(value)
+
+
 class IntEditor(_SpinEditor):
     def __init__(self, port: PortSpec) -> None:
-        spin = QSpinBox()
+        spin = IntSpinBox()
         low = math.ceil(port.minimum) if port.minimum is not None else INT_MIN
         high = math.floor(port.maximum) if port.maximum is not None else INT_MAX
         spin.setRange(max(low, INT_MIN), min(high, INT_MAX))
@@ -151,7 +168,7 @@ class FloatSpinBox(QDoubleSpinBox):
         self.setDecimals(12)
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
-        return f"{value:.12g}"
+        return "" if self.property("blank") else f"{value:.12g}"
 
     def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt override
         try:
@@ -342,6 +359,11 @@ class JsonEditor(ValueEditor):
     def set_value(self, value: Any) -> None:
         with signals_blocked(self.line):
             self.line.setText(json_text(value) if self.accepts(value) else "")
+            self.line.setModified(False)
+
+    def show_unset(self) -> None:
+        with signals_blocked(self.line):
+            self.line.clear()  # empty, with the placeholder: "null" would claim a value is set
             self.line.setModified(False)
         self.error.hide()
 

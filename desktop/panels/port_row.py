@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..document import Document
+from ..elided_label import ElidedLabel
 from ..icons import themed_icon
-from .elided_label import ElidedLabel
 from .param_widgets import JsonEditor, ValueEditor, editor_for, json_text
 
 STATES = ("edge", "bound", "set", "default", "required", "empty")
@@ -55,7 +55,7 @@ class PortRow(QWidget):
         self.stack = QStackedWidget()
         self.typed: ValueEditor = editor_for(port, node_type_name)
         self.json = self.typed if isinstance(self.typed, JsonEditor) else JsonEditor(port)
-        self.source = ElidedLabel()  # the wire feeding the port, or the bound parameter
+        self.source = ElidedLabel(stretchy=True)  # the wire feeding the port, or the bound parameter
         self.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.source.setObjectName("portSource")
         for widget in {id(w): w for w in (self.typed, self.json, self.source)}.values():
@@ -129,7 +129,7 @@ class PortRow(QWidget):
     def _show_value(self, value: Any) -> None:
         if value is UNSET:
             editor = self.typed
-            editor.set_value(None)
+            editor.show_unset()
             editor.set_placeholder("required" if self.state == "required" else "none: connect wires here")
         elif self.typed.accepts(value):
             editor = self.typed

@@ -113,7 +113,9 @@ class MetricsChart(QWidget):
 
     def legend_labels(self) -> list[str]:
         """Every legend entry in the current layout (one legend per plot when split)."""
-        legends = [p.legend for p in self.split_plots.values()] if self.layout_mode == PER_METRIC else [self.legend]
+        legends = (
+            [p.legend for p in self.split_plots.values()] if self.layout_mode == PER_METRIC else [self.legend]
+        )
         return [label.text for legend in legends if legend is not None for _sample, label in legend.items]
 
     def fit(self) -> None:

@@ -10,8 +10,9 @@ import time
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QProgressBar, QTabWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QProgressBar, QTabWidget, QWidget
 
+from ..elided_label import ElidedLabel
 from .dock_body import set_dock_body
 from .metrics_chart import MetricsChart
 from .palette import STATUS_COLORS
@@ -26,7 +27,8 @@ class RunDock(QDockWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Run", parent)
         self.setObjectName("run_dock")
-        self.title = QLabel("No run yet. Run the pipeline with F5.")
+        # elided: a long reason (a crash message) must not widen the window to thousands of pixels
+        self.title = ElidedLabel("No run yet. Run the pipeline with F5.", stretchy=True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)

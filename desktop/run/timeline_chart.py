@@ -57,6 +57,7 @@ class TimelineChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        self._show_axes(False)  # no run yet: the hint, before the first refresh
 
     # -- data -------------------------------------------------------------------------------------------
     def show_state(self, state: RunState | None) -> None:

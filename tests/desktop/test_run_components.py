@@ -141,6 +141,7 @@ def test_metrics_of_different_scales_get_a_plot_each_or_share_one_by_choice(qtbo
     chart.series_changed(state.apply(coalesce(events)).series)
     chart.tick(force=True)
     assert chart.layout_mode == "per_metric" and chart.plot_count() == 2
+
     def top(name: str) -> float:
         return chart.split_plots[name].getViewBox().viewRange()[1][1]
 
@@ -256,7 +257,9 @@ def test_resources_chart_samples_this_process(qtbot) -> None:
 def test_empty_timeline_shows_a_hint_not_an_axis(qtbot) -> None:
     chart = TimelineChart()
     qtbot.addWidget(chart)
+    assert not chart.axes_shown  # also before it was ever shown (it only refreshes while visible)
     chart.show()
+    assert not chart.axes_shown and chart.empty_label.isVisible()
     chart.show_state(None)
     assert not chart.axes_shown and chart.empty_label.isVisible()
     state = RunState()

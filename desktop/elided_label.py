@@ -13,10 +13,19 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
 class ElidedLabel(QLabel):
-    def __init__(self, text: str = "", parent: QWidget | None = None, max_width: int | None = None) -> None:
+    def __init__(
+        self,
+        text: str = "",
+        parent: QWidget | None = None,
+        max_width: int | None = None,
+        stretchy: bool = False,
+    ) -> None:
         super().__init__(text, parent)
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Preferred: as wide as the text when there is room (a form's label column sizes from that),
+        # down to the small minimum below when there is not; `stretchy`: whatever width its layout gives
+        horizontal = QSizePolicy.Policy.Ignored if stretchy else QSizePolicy.Policy.Preferred
+        self.setSizePolicy(horizontal, QSizePolicy.Policy.Preferred)
         self._max_width = max_width
         if max_width is not None:
             self.setMaximumWidth(max_width)
