@@ -20,6 +20,8 @@ from nodeloom.core.events import (
     NodeStarted,
     RunFinished,
     RunStarted,
+    SubtaskFinished,
+    SubtaskStarted,
 )
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -46,6 +48,8 @@ def coalesce(events: list[Event]) -> RunBatch:
             batch.node_finished.append(ev)  # type: ignore[arg-type]
         elif kind is RunStarted:
             batch.started = ev  # type: ignore[assignment]
+        elif kind is SubtaskStarted or kind is SubtaskFinished:
+            batch.subtasks.append(ev)  # type: ignore[arg-type]
         elif kind is RunFinished:
             batch.run_finished = ev  # type: ignore[assignment]
     return batch

@@ -22,6 +22,8 @@ from nodeloom.core.events import (
     NodeStatus,
     RunFinished,
     RunStarted,
+    SubtaskFinished,
+    SubtaskStarted,
 )
 
 SeriesKey = tuple[str, str]  # (node id, metric name)
@@ -64,7 +66,11 @@ class SeriesBuffer:
 
 @dataclass(slots=True)
 class Span:
-    """One attempt of one node on one worker; `end` is None while it runs."""
+    """One attempt of one node on one worker, or one `ctx.map` item of a node; `end` is None while it runs.
+
+    `worker` is the timeline row: a sub-task's row is its node and worker ("fit · thread-2"), so the
+    items of one map sit together under the node and never overlap on a row.
+    """
 
     node_id: str
     worker: str
@@ -72,6 +78,14 @@ class Span:
     end: float | None = None
     status: str = "running"
     attempt: int = 1
+    subtask: int | None = None  # the item's index in its node's ctx.map
+    label: str = ""  # the item's label (what the map was given)
+
+    @property
+    def title(self) -> str:
+        if self.subtask is not None:
+            return self.label or f"{self.node_id}[{self.subtask}]"
+        return self.node_id if self.attempt <= 1 else f"{self.node_id} #{self.attempt}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +106,7 @@ class RunBatch:
     metrics: dict[SeriesKey, tuple[list[float], list[float]]] = field(default_factory=dict)
     logs: list[NodeLog] = field(default_factory=list)
     node_finished: list[NodeFinished] = field(default_factory=list)
+    subtasks: list[SubtaskStarted | SubtaskFinished] = field(default_factory=list)  # in order
     run_finished: RunFinished | None = None
     events: int = 0
 
@@ -140,6 +155,7 @@ class RunState:
         self.logs: list[LogLine] = []
         self.live = False
         self._open_span: dict[str, Span] = {}
+        self._open_subtask: dict[tuple[str, int], Span] = {}
 
     # -- queries -------------------------------------------------------------------------------------
     @property
@@ -216,6 +232,9 @@ class RunState:
             line = LogLine(ev.time, ev.node_id, ev.level, ev.message)
             self.logs.append(line)
             change.logs.append(line)
+        for sub in batch.subtasks:
+            if self._apply_subtask(sub):
+                change.spans = True
         for ev in batch.node_finished:
             state = self.nodes.setdefault(ev.node_id, NodeState())
             state.status = str(ev.status)
@@ -235,6 +254,24 @@ class RunState:
             change.spans = True
         return change
 
+    def _apply_subtask(self, ev: SubtaskStarted | SubtaskFinished) -> bool:
+        key = (ev.node_id, ev.index)
+        at = ev.time - self.started
+        if isinstance(ev, SubtaskStarted):
+            row = f"{ev.node_id} · {ev.worker or 'worker'}"
+            span = Span(ev.node_id, row, at, subtask=ev.index, label=ev.label, attempt=0)
+            self.spans.append(span)
+            self._open_subtask[key] = span
+            return True
+        span = self._open_subtask.pop(key, None)
+        if span is None:  # its start was never reported: a bar of the reported duration
+            row = f"{ev.node_id} · {CACHE_ROW if ev.status == NodeStatus.CACHED else 'worker'}"
+            span = Span(ev.node_id, row, at - ev.duration_s, subtask=ev.index, label=ev.label, attempt=0)
+            self.spans.append(span)
+        span.end = max(span.start, at)
+        span.status = str(ev.status)
+        return True
+
     def finish(self, status: str, at: float | None = None) -> None:
         """End the run: open spans close, nodes that never ended are left as the engine reported them."""
         at = at if at is not None else time.time()
@@ -243,6 +280,9 @@ class RunState:
         self.live = False
         for node_id in list(self._open_span):
             self._close_span(node_id, at, "cancelled" if status == "cancelled" else "running")
+        for span in self._open_subtask.values():
+            span.end, span.status = max(span.start, at - self.started), "cancelled"
+        self._open_subtask.clear()
 
     def _close_span(self, node_id: str, at: float, status: str) -> bool:
         span = self._open_span.pop(node_id, None)

@@ -1,7 +1,8 @@
 """The timeline: a Gantt chart of node runs, one row per worker, growing live while nodes run.
 
 Each attempt of a node is one bar from its start to its end (seconds since the run started), coloured
-by how it ended; a running bar reaches "now" on every tick. Bars are one BarGraphItem (one draw for
+by how it ended; a running bar reaches "now" on every tick. The items of a node's `ctx.map` are bars
+too, on rows of their own ("node · worker") so a map's parallel items show side by side. Bars are one BarGraphItem (one draw for
 thousands of spans); node names are drawn on bars while there are few enough to read; hovering a bar
 tells its node, worker, attempt, times and status.
 """
@@ -158,7 +159,7 @@ class TimelineChart(QWidget):
             self.plot.removeItem(self._labels.pop())
         units_per_px = self.plot.getPlotItem().getViewBox().viewPixelSize()[0] or 1.0
         for label, span, x, w, y in zip(self._labels, spans, x0, widths, y0, strict=True):
-            text = span.node_id if span.attempt <= 1 else f"{span.node_id} #{span.attempt}"
+            text = span.title
             fits = w / units_per_px >= len(text) * CHAR_PX + 8
             label.setVisible(fits)
             if fits:
@@ -194,9 +195,14 @@ class TimelineChart(QWidget):
             return
         end = "running" if span.end is None else f"{span.end:.3f} s"
         duration = "" if span.end is None else f"  ({span.end - span.start:.3f} s)"
+        what = (
+            f"{span.node_id}  item {span.subtask}" + (f" ({span.label})" if span.label else "")
+            if span.subtask is not None
+            else f"{span.node_id}  attempt {span.attempt}"
+        )
         QToolTip.showText(
             QCursor.pos(),
-            f"{span.node_id}  attempt {span.attempt}\n{span.worker}\n{span.start:.3f} s → {end}{duration}\n{span.status}",
+            f"{what}\n{span.worker}\n{span.start:.3f} s → {end}{duration}\n{span.status}",
             self.plot,
         )
 

@@ -274,3 +274,32 @@ def test_resource_plots_share_plain_seconds_on_x(qtbot) -> None:
     for plot in (chart.cpu_plot, chart.mem_plot):
         axis = plot.getAxis("bottom")
         assert axis.labelText == "seconds since run start" and not axis.autoSIPrefix
+
+
+def test_subtasks_are_bars_on_rows_under_their_node(qtbot) -> None:
+    from nodeloom.core.events import NodeStatus, SubtaskFinished, SubtaskStarted
+
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    chart.show()
+    state = RunState()
+    events = run_events(5) + [
+        SubtaskStarted("r1", T0 + 0.3, "a", 0, "first", "thread-1"),
+        SubtaskStarted("r1", T0 + 0.3, "a", 1, "", "thread-2"),
+        SubtaskFinished("r1", T0 + 0.5, "a", 0, "first", NodeStatus.SUCCEEDED, 0.2),
+        SubtaskFinished("r1", T0 + 0.6, "a", 1, "", NodeStatus.FAILED, 0.3, "boom"),
+        SubtaskStarted("r1", T0 + 0.6, "a", 2, "cached one", "cache"),
+        SubtaskFinished("r1", T0 + 0.6, "a", 2, "cached one", NodeStatus.CACHED, 0.0),
+    ]
+    state.apply(coalesce(events))
+    chart.show_state(state)
+    subtasks = [s for s in state.spans if s.subtask is not None]
+    assert [(s.title, s.worker, s.status) for s in subtasks] == [
+        ("first", "a · thread-1", "succeeded"),
+        ("a[1]", "a · thread-2", "failed"),
+        ("cached one", "a · cache", "cached"),
+    ]
+    assert chart.bar_count == 2 + 3
+    row = state.workers().index("a · thread-2")
+    found = chart.span_at(0.45, row)
+    assert found is not None and found.subtask == 1

@@ -145,3 +145,25 @@ def test_runs_opened_from_history_are_named_by_pipeline_time_and_status(qtbot, w
     assert controller.compare_runs([first.run_id, second.run_id])
     compare_title = controller.run_dock.title.text()
     assert compare_title.count("run-test 20") == 2 and "(succeeded)" in compare_title
+
+
+@pytest.mark.parametrize("backend", ["processes", "threads"])
+def test_ctx_map_items_show_as_timeline_bars(qtbot, window: MainWindow, tmp_path: Path, backend: str) -> None:
+    path = write_pipeline(
+        tmp_path / "m.json",
+        n=3,
+        extra_nodes=[{"id": "fan", "type": "py:run_nodes:map_squares", "params": {"n": 4}}],
+        extra_edges=[{"from": "a.result", "to": "fan.x"}],
+    )
+    window.files.open_path(path)
+    controller: RunController = window.run_support
+    controller.actions.set_backend(backend)
+    result = press_f5(qtbot, window)
+    assert str(result.status) == "succeeded"
+    items = [s for s in controller.state.spans if s.subtask is not None]
+    assert sorted(s.title for s in items) == ["item 0", "item 1", "item 2", "item 3"]
+    assert all(s.node_id == "fan" and s.status == "succeeded" and s.end is not None for s in items)
+    assert all(s.worker.startswith("fan · ") for s in items)
+    timeline = controller.run_dock.timeline
+    controller.run_dock.tabs.setCurrentWidget(timeline)
+    assert timeline.bar_count == len(controller.state.spans) >= 5 + 4
