@@ -8,24 +8,40 @@ undo step; the pasted nodes become the selection.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from nodeloom.core.model import Edge
 from PySide6.QtCore import QObject, QPointF
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QStatusBar, QWidget
 
+from .canvas.scene import NodeGraphScene
+from .canvas.view import NodeGraphView
 from .clipboard import fragment_bounds_origin, make_fragment, put_on_clipboard, read_clipboard
+from .document import Document
+from .panels.inspector import Inspector
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+
+class EditHost(Protocol):
+    """What the Edit commands use of the editor window (not the whole window: no import circle)."""
+
+    document: Document
+    scene: NodeGraphScene
+    view: NodeGraphView
+    inspector: Inspector
+    docks: dict[str, QDockWidget]
+
+    def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt
+
+    def frame_all(self) -> None: ...
+
 
 PASTE_STEP = 40.0
 
 
 class EditActions(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: EditHost) -> None:
+        super().__init__(window if isinstance(window, QObject) else None)
         self.window = window
         self.document = window.document
         self._paste_count = 0
@@ -119,6 +135,7 @@ class EditActions(QObject):
         if not self.selected():
             self.window.statusBar().showMessage("Select the nodes to group", 3000)
             return
-        title, ok = QInputDialog.getText(self.window, "Group into backdrop", "Title:", text="Group")
+        parent = self.window if isinstance(self.window, QWidget) else None
+        title, ok = QInputDialog.getText(parent, "Group into backdrop", "Title:", text="Group")
         if ok:
             self.window.scene.group_selection(title.strip() or "Group")

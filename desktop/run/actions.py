@@ -9,7 +9,8 @@ docs/desk-core-notes.md). The choice is remembered.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import qtawesome as qta
 from nodeloom.core.engine.options import BACKENDS
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QLabel
 
 from ..settings import app_settings
 from .dask_scheduler import SchedulerControl
+from .host import RunHost
 
 DEFAULT_BACKEND = "processes"
 BACKEND_SETTING = "run/backend"
@@ -30,14 +32,32 @@ def _icon(name: str, color: str) -> Any:
         return None
 
 
+class RunCommands(Protocol):
+    """What the actions trigger (the run controller)."""
+
+    def run_all(self) -> bool: ...
+
+    def run_selected(self) -> bool: ...
+
+    def run_with_params(self) -> bool: ...
+
+    def stop(self) -> None: ...
+
+    def set_timing_overlay(self, visible: bool) -> None: ...
+
+
 class RunActions:
-    def __init__(self, controller: Any, window: Any) -> None:
+    def __init__(self, controller: RunCommands, window: RunHost) -> None:
         self.controller = controller
 
         def action(
-            text: str, shortcut: str, tip: str, slot: Any, icon: tuple[str, str] | None = None
+            text: str,
+            shortcut: str,
+            tip: str,
+            slot: Callable[[], object],
+            icon: tuple[str, str] | None = None,
         ) -> QAction:
-            act = QAction(text, window)
+            act = QAction(text, window)  # type: ignore[call-overload] - the host is the window (a QObject)
             if icon is not None:
                 qicon = _icon(*icon)
                 if qicon is not None:

@@ -8,28 +8,28 @@ have (a run of an older version of the pipeline, a history run of another file) 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from nodeloom.core.events import NodeStatus
-from nodeloom.core.model import Pipeline
+from nodeloom.core.model import Edge, Pipeline
 
+from .host import RunEdgeItem, RunNodeItem, RunScene
 from .run_state import TERMINAL, RunState
 
 CANVAS_STATUSES = frozenset(NodeStatus)
 
 
 class CanvasSync:
-    def __init__(self, scene: Any) -> None:
+    def __init__(self, scene: RunScene) -> None:
         self.scene = scene
         self.timing_visible = False
 
-    def item(self, node_id: str) -> Any | None:
+    def item(self, node_id: str) -> RunNodeItem | None:
         try:
             return self.scene.node_item(node_id)
         except (KeyError, LookupError):
             return None
 
-    def edge(self, edge: Any) -> Any | None:
+    def edge(self, edge: Edge) -> RunEdgeItem | None:
         try:
             return self.scene.edge_item(edge)
         except (KeyError, LookupError):
