@@ -37,6 +37,7 @@ from .stale import StaleTracker
 from .switch_interval import LiveSwitchInterval
 from .worker import RunThread, RunWorker
 
+UNPICKLABLE_MARK = "cannot be sent"  # the engine's words for a value that does not pickle
 _abandoned: list[RunThread] = []  # runs whose node ignored the cancel when the window closed
 
 
@@ -254,8 +255,19 @@ class RunController(QObject):
         self.run_dock.update_from(StateChange(finished=True, spans=True))
         self.history_dock.refresh()
         self.preview_tab.refresh()
-        self.message.emit(f"Run {RunThread.result_summary(result)}")
+        self.message.emit(f"Run {RunThread.result_summary(result)}" + self._backend_hint(result, state))
         self.run_finished.emit(result)
+
+    def _backend_hint(self, result: RunResult, state: RunState) -> str:
+        """Worker processes need picklable values; say what to do when one was not (threads share memory)."""
+        if state.backend != "processes":
+            return ""
+        unsent = [n for n, r in result.nodes.items() if r.error and UNPICKLABLE_MARK in r.error]
+        if not unsent:
+            return ""
+        hint = f"{unsent[0]}'s value cannot cross to a worker process: choose Backend: threads to run it"
+        self.run_dock.refresh_header(f"{self.run_dock.title.text()}  —  {hint}")
+        return f". {hint}"
 
     def _on_failed(self, reason: str) -> None:
         self._finish_thread()

@@ -167,3 +167,23 @@ def test_ctx_map_items_show_as_timeline_bars(qtbot, window: MainWindow, tmp_path
     timeline = controller.run_dock.timeline
     controller.run_dock.tabs.setCurrentWidget(timeline)
     assert timeline.bar_count == len(controller.state.spans) >= 5 + 4
+
+
+def test_an_unpicklable_value_on_processes_says_to_choose_threads(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path / "c.json",
+        n=2,
+        extra_nodes=[{"id": "fn", "type": "py:run_nodes:closure"}],
+        extra_edges=[{"from": "a.result", "to": "fn.x"}],
+    )
+    window.files.open_path(path)
+    controller: RunController = window.run_support
+    assert controller.actions.backend_name == "processes"  # the editor's default
+    result = press_f5(qtbot, window)
+    assert str(result.status) == "failed"
+    assert "choose Backend: threads" in controller.run_dock.title.toolTip()
+    assert "choose Backend: threads" in window.statusBar().currentMessage()
+    controller.actions.set_backend("threads")
+    assert str(press_f5(qtbot, window).status) == "succeeded"
