@@ -4,6 +4,11 @@ The model is plain data plus a small observer list. Every mutation goes through 
 emits one `ModelEvent`, so the editor redraws from events and its undo commands call only this API.
 The model does not validate semantics (that is `validation`); it keeps only structural invariants:
 unique node ids, edges between existing nodes, no duplicate edges.
+
+Backdrops are edited only through `add_backdrop`/`remove_backdrop`/`update_backdrop`/`rename_backdrop`
+(typed `Backdrop`s, one event each); their stored form is the `ui["backdrops"]` list of the file. The
+one documented fast path is the constructor: the loader hands it the file's `ui` mapping as read, and
+`backdrops()` reads (and tolerates) whatever that list holds.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 `Document` is the one path for edits: the canvas and panels call its intent methods (`add_node`,
 `connect`, `move_nodes`, ...), each pushes QUndoCommands that change the core model, and the model's
 events come back as Qt signals (this is the only listener on the model) for views to redraw from.
+Every composite edit (delete a selection with its backdrops, rename a parameter with its `$param`
+references, bind/unbind, add-and-connect, reconnect, replace the content) is an intent here, one undo
+step: undo macros are assembled in this module only (a test enforces it), so a rule lives in one place.
 Validation re-runs shortly after each change, so problems follow edits without blocking typing.
 """
 
