@@ -250,15 +250,17 @@ class NodeGraphScene(QGraphicsScene):
                 backdrop.fit_members(self._nodes)
 
     def _rebuild_backdrops(self) -> None:
-        for backdrop in self._backdrops:
+        kept = {b.index for b in self._backdrops if b.isSelected()}  # a rename keeps its backdrop selected
+        old, self._backdrops = self._backdrops, []  # emptied first: selection signals see the new state
+        for backdrop in old:
             self.removeItem(backdrop)
-        self._backdrops = []
         entries = self.document.pipeline.ui.get("backdrops")
         for index, data in enumerate(entries if isinstance(entries, list) else []):
             if isinstance(data, dict):
                 backdrop = BackdropItem(index, data, self.theme)
                 self._backdrops.append(backdrop)
                 self.addItem(backdrop)
+                backdrop.setSelected(index in kept)
         self._fit_backdrops()
 
     def _fit_backdrops(self) -> None:

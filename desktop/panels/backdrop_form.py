@@ -6,7 +6,7 @@ re-reading the model on every backdrop change.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ..document import Document
@@ -14,6 +14,8 @@ from .signals import signals_blocked
 
 
 class BackdropForm(QWidget):
+    gone = Signal()  # the shown backdrop was deleted (or the document replaced)
+
     def __init__(self, document: Document) -> None:
         super().__init__()
         self.document = document
@@ -38,8 +40,10 @@ class BackdropForm(QWidget):
     def show_backdrop(self, index: int | None) -> None:
         if index is not None and not 0 <= index < len(self.document.pipeline.backdrops()):
             index = None
-        self.index = index
+        was, self.index = self.index, index
         self.refresh()
+        if index is None and was is not None:
+            self.gone.emit()
 
     def refresh(self) -> None:
         if self.index is None:

@@ -331,6 +331,7 @@ class Inspector(QWidget):
         layout.addWidget(self.tabs)
         self.form = NodeForm(document)
         self.backdrop_form = BackdropForm(document)
+        self.backdrop_form.gone.connect(lambda: self.pages.setCurrentWidget(self.form))
         self.pages = QStackedWidget()
         self.pages.addWidget(self.form)
         self.pages.addWidget(self.backdrop_form)
@@ -357,7 +358,8 @@ class Inspector(QWidget):
             return
         self.form.show_node(None)
         self.backdrop_form.show_backdrop(index)
-        self.pages.setCurrentWidget(self.backdrop_form)
+        shown = self.backdrop_form.index is not None  # a deleted backdrop's index shows nothing
+        self.pages.setCurrentWidget(self.backdrop_form if shown else self.form)
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         return self.tabs.addTab(widget, title)

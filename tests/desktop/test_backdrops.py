@@ -106,3 +106,15 @@ def test_inspector_title_field_renames_and_follows_undo(qtbot, window) -> None:
     qtbot.keyClick(form.title_edit, Qt.Key.Key_Return)
     assert window.document.pipeline.backdrop(0).title == "Model"  # blank is refused and shown back
     assert form.title_edit.text() == "Model"
+
+
+def test_inspector_leaves_a_deleted_backdrop_and_a_rename_keeps_it_selected(qtbot, window) -> None:
+    _click_title(qtbot, window)
+    assert window.inspector.pages.currentWidget() is window.inspector.backdrop_form
+    assert window.document.rename_backdrop(0, "Kept")
+    assert window.scene.selected_backdrops() == [0]
+    assert window.inspector.pages.currentWidget() is window.inspector.backdrop_form
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert window.document.pipeline.backdrops() == []
+    assert window.inspector.pages.currentWidget() is window.inspector.form
