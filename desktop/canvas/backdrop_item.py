@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import style
+from .item_host import backdrop_host
 from .node_paint import brush, pen, with_alpha
 
 MARGIN = 24.0
@@ -102,38 +103,53 @@ class BackdropItem(QGraphicsItem):
 
     # a press on the title starts a group drag; the scene moves the members and records one step
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt override
-        if event.button() == Qt.MouseButton.LeftButton and self.title_rect().contains(event.pos()):
+        host = backdrop_host(self)
+        if (
+            host is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and self.title_rect().contains(event.pos())
+        ):
             self._press = event.scenePos()
-            scene = self.scene()
-            scene.clearSelection()
+            self.scene().clearSelection()
             self.setSelected(True)
-            getattr(scene, "begin_group_drag")(self.node_ids)  # noqa: B009 - NodeGraphScene
+            host.begin_group_drag(self.node_ids)
             event.accept()
             return
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt override
-        if self._press is not None:
-            getattr(self.scene(), "group_drag_to")(event.scenePos() - self._press)  # noqa: B009
+        host = backdrop_host(self)
+        if self._press is not None and host is not None:
+            host.group_drag_to(event.scenePos() - self._press)
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt override
-        if self._press is not None:
+        host = backdrop_host(self)
+        if self._press is not None and host is not None:
             self._press = None
-            getattr(self.scene(), "end_group_drag")()  # noqa: B009
+            host.end_group_drag()
             return
         super().mouseReleaseEvent(event)
 
     # a double-click on the title or the context menu renames (the scene asks and records one step)
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt override
-        if event.button() == Qt.MouseButton.LeftButton and self.title_rect().contains(event.pos()):
+        host = backdrop_host(self)
+        if (
+            host is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and self.title_rect().contains(event.pos())
+        ):
             self._press = None
-            getattr(self.scene(), "rename_backdrop_interactively")(self.index)  # noqa: B009
+            host.rename_backdrop_interactively(self.index)
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
 
     def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:  # noqa: N802 - Qt override
-        getattr(self.scene(), "show_backdrop_menu")(self.index, event.screenPos())  # noqa: B009
+        host = backdrop_host(self)
+        if host is None:
+            super().contextMenuEvent(event)
+            return
+        host.show_backdrop_menu(self.index, event.screenPos())
         event.accept()
