@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nodeloom.core.engine import RunOptions, RunResult
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from .actions import RunActions
@@ -35,8 +35,10 @@ from .preview_tab import PreviewTab
 from .run_state import DONE_OK, RunBatch, RunState, StateChange
 from .stale import StaleTracker
 from .switch_interval import LiveSwitchInterval
+from .warm_up import warm_process_workers
 from .worker import RunThread, RunWorker
 
+WARM_UP_DELAY_MS = 300  # after the window has painted: the fork server starts while the user looks
 UNPICKLABLE_MARK = "cannot be sent"  # the engine's words for a value that does not pickle
 _abandoned: list[RunThread] = []  # runs whose node ignored the cancel when the window closed
 
@@ -75,6 +77,8 @@ class RunController(QObject):
         self._debug: DebugRerun | None = None
         self._switch = LiveSwitchInterval()
         self.history_dock.set_pipeline_name(self.document.pipeline.name)
+        if self.actions.backend_name == "processes":
+            QTimer.singleShot(WARM_UP_DELAY_MS, warm_process_workers)
 
     # -- the last run (kept as attributes for callers that read them) ------------------------------------
     @property
