@@ -43,3 +43,8 @@ def clip(text: str, limit: int, *, keep_end: bool = False) -> str:
     if limit <= 1:
         return ELLIPSIS[:limit]
     return ELLIPSIS + text[-(limit - 1) :] if keep_end else text[: limit - 1] + ELLIPSIS
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 node", "2 nodes", "0 nodes": a count with its noun agreeing (every user-facing count uses it)."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"

@@ -140,13 +140,13 @@ class FileActions(QObject):
         candidate = recovery_for(file)
         if candidate is None:
             return False
-        when = datetime.fromtimestamp(candidate.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        when = datetime.fromtimestamp(candidate.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
         what = file.name if file is not None else "an untitled pipeline"
         answer = QMessageBox.question(
             self.window,
             "Recover unsaved changes",
-            f"There are unsaved changes to {what} from {when} (autosaved before the editor closed). "
-            "Recover them?",
+            f"Nodeloom did not shut down normally (it may have crashed or been killed) while {what} "
+            f"had unsaved changes. They were autosaved at {when}. Recover them?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,
         )

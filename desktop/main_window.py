@@ -19,8 +19,9 @@ from pathlib import Path
 import qtawesome as qta
 import shiboken6
 from nodeloom.core.model import Pipeline
+from nodeloom.core.vocabulary import counted
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPen
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolButton, QWidget
 
 from .canvas import style as canvas_style
@@ -39,6 +40,8 @@ from .settings import app_settings
 from .theme import theme_manager
 
 RUN_SUPPORT_MODULE = "nodeloom.desktop.run.controller"
+DEFAULT_PIPELINE_NAME = Pipeline().name
+PALETTE_WIDTH, RIGHT_WIDTH = 190, 360  # first-start dock widths: the canvas keeps the rest
 
 
 def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
@@ -73,6 +76,7 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self.edits = EditActions(self)
         self.menus, self.actions = build_menus(self)
+        self.scene.node_menu_actions = [self.actions[k] for k in ("copy", "duplicate", "rename", "delete")]
         self._add_dock("palette", "Nodes", self.palette_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("pipeline", "Pipeline", self.pipeline_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -83,7 +87,9 @@ class MainWindow(QMainWindow):
         self.docks["inspector"].raise_()
         self.docks["problems"].raise_()
         self.resizeDocks(
-            [self.docks["palette"], self.docks["inspector"]], [220, 380], Qt.Orientation.Horizontal
+            [self.docks["palette"], self.docks["inspector"]],
+            [PALETTE_WIDTH, RIGHT_WIDTH],
+            Qt.Orientation.Horizontal,
         )
         self.resizeDocks([self.docks["problems"]], [120], Qt.Orientation.Vertical)
         self._build_status_bar()
@@ -101,7 +107,7 @@ class MainWindow(QMainWindow):
         self.problems_panel.node_activated.connect(self.reveal_node)
         self.palette_panel.type_activated.connect(self.add_node_at_centre)
         theme_manager().theme_changed.connect(self._on_theme_changed)
-        self.resize(1280, 800)
+        self.resize(*default_window_size())
         self.update_title()
         self.run_support: object | None = None
         self.run_support_error: str | None = None
@@ -171,7 +177,7 @@ class MainWindow(QMainWindow):
 
     def update_counts(self) -> None:
         p = self.document.pipeline
-        self.counts_label.setText(f"{len(p.nodes)} nodes · {len(p.edges)} edges")
+        self.counts_label.setText(f"{counted(len(p.nodes), 'node')} · {counted(len(p.edges), 'edge')}")
 
     def _show_problem_count(self, problems: list) -> None:
         count = len(problems)
@@ -187,7 +193,8 @@ class MainWindow(QMainWindow):
 
     # -- view ------------------------------------------------------------------------------------
     def frame_all(self) -> None:
-        self.view.frame_all()
+        """After open or auto-layout: readable framing (View > Frame All fits everything instead)."""
+        self.view.frame_readable()
 
     def zoom_by(self, factor: float) -> None:
         self.view.set_zoom(self.view.zoom() * factor)
@@ -203,17 +210,8 @@ class MainWindow(QMainWindow):
 
     def _on_theme_changed(self, dark: bool) -> None:
         refresh_icons(self)
-        set_theme = getattr(self.scene, "set_theme", None)
-        if callable(set_theme):
-            set_theme(canvas_style.current_theme(dark))
-        else:  # a canvas without set_theme: rebuild its items in the new colours, keeping the selection
-            selected = self.scene.selected_node_ids()
-            theme = self.scene.theme = canvas_style.current_theme(dark)
-            self.scene.setBackgroundBrush(theme.background)
-            if hasattr(self.scene, "_grid_pens"):
-                self.scene._grid_pens = (QPen(theme.grid_minor, 0), QPen(theme.grid_major, 0))
-            self.scene.rebuild()
-            self.scene.select_nodes(selected)
+        self.scene.set_theme(canvas_style.current_theme(dark))
+        self.view.minimap.rebuild()
         if self.inspector.node_id is not None:
             self.inspector.show_node(
                 self.inspector.node_id, rebuild=True
@@ -223,7 +221,10 @@ class MainWindow(QMainWindow):
         path = self.document.path
         name = path.name if path else "untitled"
         pipeline = self.document.pipeline.name
-        suffix = f" ({pipeline})" if pipeline and path and pipeline != path.stem else ""
+        # the pipeline's own name only when it says something the file name does not ("untitled" is the
+        # default name of a new pipeline, not a name: "mine.json (untitled)" after Save As read as a bug)
+        named = pipeline and pipeline != DEFAULT_PIPELINE_NAME
+        suffix = f" ({pipeline})" if named and path and pipeline != path.stem else ""
         self.setWindowTitle(f"{name}[*]{suffix} — Nodeloom")
         self.setWindowFilePath(str(path) if path else "")
         self.setWindowModified(self.document.dirty)
@@ -287,7 +288,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.files.autosaver.discard()
-        self.files.autosaver.timer.stop()
+        self.files.autosaver.stop()
         settings = app_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
@@ -301,15 +302,39 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
-        else:  # first start: once shown, give the canvas most of the height (docks added later ask for more)
-            QTimer.singleShot(0, self._default_dock_sizes)
+        else:  # first start: once shown, give the canvas most of the window (docks added later ask for more)
+            self._size_docks_on_show = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if getattr(self, "_size_docks_on_show", False):
+            self._size_docks_on_show = False
+            QTimer.singleShot(0, self._default_dock_sizes)  # after the first layout pass, or it is undone
 
     def _default_dock_sizes(self) -> None:
-        bottom = [
-            d
-            for d in self.findChildren(QDockWidget)
-            if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
-        ]
-        visible = [d for d in bottom if d.isVisible() and not d.isFloating()]
-        if visible:
-            self.resizeDocks(visible[:1], [max(140, self.height() // 5)], Qt.Orientation.Vertical)
+        """First start: the canvas gets most of the window. Side docks narrow, the bottom docks (tabified:
+        Problems, Run, Logs, ...) about a fifth of the height; the canvas re-frames itself after."""
+        width = self.width()
+        palette_w = max(150, min(PALETTE_WIDTH, int(width * 0.13)))
+        right_w = max(240, min(RIGHT_WIDTH, int(width * 0.25)))
+        for area, size, orientation in (
+            (Qt.DockWidgetArea.LeftDockWidgetArea, palette_w, Qt.Orientation.Horizontal),
+            (Qt.DockWidgetArea.RightDockWidgetArea, right_w, Qt.Orientation.Horizontal),
+            (Qt.DockWidgetArea.BottomDockWidgetArea, max(170, self.height() // 5), Qt.Orientation.Vertical),
+        ):
+            docks = [
+                d
+                for d in self.findChildren(QDockWidget)
+                if self.dockWidgetArea(d) == area and d.isVisible() and not d.isFloating()
+            ]
+            if docks:  # one per area: the others are tabified with it or share its size
+                self.resizeDocks(docks[:1], [size], orientation)
+
+
+def default_window_size() -> tuple[int, int]:
+    """90% of the screen, at most 1600x1000 (a fixed 1280x800 left a small canvas on big screens)."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None or QGuiApplication.platformName() == "offscreen":
+        return 1280, 800  # the offscreen screen is a fictional 800x800: keep a desktop-sized window
+    available = screen.availableGeometry()
+    return min(1600, int(available.width() * 0.9)), min(1000, int(available.height() * 0.9))

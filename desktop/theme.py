@@ -8,9 +8,11 @@ is one `setPalette` and `theme_changed` for views that cache colours.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 from .settings import app_settings
 
@@ -138,3 +140,53 @@ def theme_manager() -> ThemeManager:
     if _manager is None or _manager.app is not app:
         _manager = ThemeManager(app)
     return _manager
+
+
+class _ChartThemeHook(QObject):
+    """Lives as a child of one chart, so the theme connection ends with the chart."""
+
+    def __init__(self, view: QWidget, legend: Any = None) -> None:
+        super().__init__(view)
+        self.setObjectName(CHART_HOOK)
+        self.view, self.legend = view, legend
+        self.apply()
+        if _manager is not None:  # the editor creates it first; a bare chart (tests) keeps the palette
+            _manager.theme_changed.connect(self.apply)
+
+    def apply(self, _dark: bool | None = None) -> None:
+        import pyqtgraph as pg  # here: the theme module must not pull pyqtgraph into every import
+
+        palette = QApplication.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        axis = palette.color(QPalette.ColorRole.PlaceholderText)
+        self.view.setBackground(background)
+        scene = self.view.scene()
+        items = scene.items() if scene is not None else []
+        for plot in [i for i in items if isinstance(i, pg.PlotItem)]:  # also plots added since
+            for name in ("left", "bottom", "right", "top"):
+                item = plot.getAxis(name)
+                item.setPen(pg.mkPen(axis))
+                item.setTextPen(pg.mkPen(text))
+            plot.titleLabel.setAttr("color", text.name())
+            legend = plot.legend
+            if legend is not None:
+                legend.setLabelTextColor(text)
+        if self.legend is not None:
+            self.legend.setLabelTextColor(text)
+
+
+CHART_HOOK = "nodeloomChartTheme"
+
+
+def theme_chart(view: QWidget, legend: Any = None) -> None:
+    """Colour a pyqtgraph chart (a GraphicsView: its background, every plot's axes and legends) from the
+    application palette, now and after every theme change: run charts call this once when built, and
+    `retheme_chart` after adding a plot."""
+    _ChartThemeHook(view, legend)
+
+
+def retheme_chart(view: QWidget) -> None:
+    hook = view.findChild(_ChartThemeHook, CHART_HOOK)
+    if hook is not None:
+        hook.apply()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from nodeloom.core.vocabulary import counted
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath
 from PySide6.QtWidgets import (
@@ -45,7 +46,9 @@ class BackdropItem(QGraphicsItem):
         self._press: QPointF | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(-10.0)
-        self.setToolTip(f"{self.title} ({len(self.node_ids)} nodes): drag the title to move the group")
+        self.setToolTip(
+            f"{self.title} ({counted(len(self.node_ids), 'node')}): drag the title to move the group"
+        )
 
     def type(self) -> int:  # noqa: A003 - Qt override
         return self.Type

@@ -8,7 +8,7 @@ are drawn in the selection colour instead of Qt's dashed bounding box.
 from __future__ import annotations
 
 from nodeloom.core.model import Edge
-from PySide6.QtCore import QLineF, QPointF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -40,6 +40,7 @@ def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
 
 
 LONG_EDGE_PX = 1000.0  # on screen, beyond this an edge is drawn thinner
+MIN_WIRE_PX = 1.6  # a wire is never thinner than this on screen (2 scene units are 0.9 px at 46%)
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -52,6 +53,21 @@ class EdgeItem(QGraphicsPathItem):
         self.port_type = port_type
         self.hovered = False
         self.preview: str | None = None
+        self.set_theme(theme)
+        self._extent = 0.0
+        self._path_stale = False
+        self._shape: QPainterPath | None = None
+        self.line = QLineF()
+        self.setPen(self._pen)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0.0)
+        self._update_tooltip()
+
+    def set_theme(self, theme: style.Theme) -> None:
+        """(Re)build the pens for `theme`'s background."""
+        self.theme = theme
+        port_type = self.port_type
         # opaque (blended with the background by hand): Qt's raster engine strokes translucent lines
         # that reach far outside the device up to 20x slower
         colour = blend(style.port_colour(port_type), theme.background, theme.edge_alpha / 255)
@@ -61,26 +77,39 @@ class EdgeItem(QGraphicsPathItem):
         )
         self._selected_pen = QPen(theme.selection, 3.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
         self.far_pen = QPen(colour, 0)  # cosmetic hairline when zoomed far out
-        self._long_pen = QPen(colour, 1.0)
+        self._long_pen = QPen(colour, 1.2)
         self._long_pen.setCosmetic(True)
-        self._extent = 0.0
-        self._shape: QPainterPath | None = None
-        self.line = QLineF()
+        self._thin_pen = QPen(colour, MIN_WIRE_PX, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        self._thin_pen.setCosmetic(True)
         self.setPen(self._pen)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setAcceptHoverEvents(True)
-        self.setZValue(0.0)
-        self._update_tooltip()
+        self.update()
 
     def type(self) -> int:  # noqa: A003 - Qt override
         return self.Type
 
     def set_ends(self, start: QPointF, end: QPointF) -> None:
+        """Move the ends. A hidden edge (zoomed far out: the batch draws it) only keeps the line and
+        builds its curve when shown again: dragging 2,000 nodes at fit-all zoom must not rebuild 2,000
+        curves nobody sees."""
         self.line = QLineF(start, end)
-        path = wire_path(start, end)
         self._extent = abs(end.x() - start.x()) + abs(end.y() - start.y())
-        self.setPath(path)
+        if self.isVisible():
+            self.setPath(wire_path(start, end))
+            self._path_stale = False
+        else:
+            self._path_stale = True
         self._shape = None
+
+    def ensure_path(self) -> None:
+        """Build the curve if the ends moved while the edge was hidden."""
+        if self._path_stale:
+            self.setPath(wire_path(self.line.p1(), self.line.p2()))
+            self._path_stale = False
+            self._shape = None
+
+    def line_bounds(self) -> QRectF:
+        """The straight line's bounds (what the far-zoom batch draws)."""
+        return QRectF(self.line.p1(), self.line.p2()).normalized()
 
     def shape(self) -> QPainterPath:
         if self._shape is None:  # built on first hit test only: most edges are never hovered
@@ -106,6 +135,18 @@ class EdgeItem(QGraphicsPathItem):
         self.hovered = False
         self.update()
 
+    def pen_for(self, lod: float) -> QPen:
+        """The pen at zoom `lod` (near and middle zoom; far out the batch or a hairline draws it)."""
+        if self.isSelected():
+            return self._selected_pen
+        if self.hovered:
+            return self._hover_pen
+        if lod * self._extent > LONG_EDGE_PX:  # a wide stroke of a long curve costs 40 us; a hairline 6
+            return self._long_pen
+        if lod * self._pen.widthF() < MIN_WIRE_PX:
+            return self._thin_pen
+        return self._pen
+
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
@@ -115,14 +156,7 @@ class EdgeItem(QGraphicsPathItem):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             painter.drawLine(self.line)
             return
-        if self.isSelected():
-            painter.setPen(self._selected_pen)
-        elif self.hovered:
-            painter.setPen(self._hover_pen)
-        elif lod * self._extent > LONG_EDGE_PX:  # a wide stroke of a long curve costs 40 us; a hairline 6
-            painter.setPen(self._long_pen)
-        else:
-            painter.setPen(self._pen)
+        painter.setPen(self.pen_for(lod))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())

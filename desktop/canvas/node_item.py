@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import style
-from .node_paint import paint_detail, paint_simple
+from .node_paint import duration_text, paint_detail, paint_simple, status_colour
 from .port_item import INPUT, OUTPUT, PortItem, inline_value
 
 RUN_STATUSES = tuple(NodeStatus)
@@ -113,6 +113,12 @@ class NodeItem(QGraphicsRectItem):
         self.problems = list(problems)
         self._update_tooltip()
         self.update()
+        self._look_changed()
+
+    def _look_changed(self) -> None:
+        signal = getattr(self.scene(), "node_look_changed", None)
+        if signal is not None:
+            signal.emit()
 
     def problem_colour(self) -> QColor | None:
         if not self.problems:
@@ -141,11 +147,14 @@ class NodeItem(QGraphicsRectItem):
         self.run_error = error
         self._update_tooltip()
         self.update()
+        self._look_changed()
 
     def set_stale(self, stale: bool) -> None:
         if stale != self.stale:
             self.stale = stale
+            self._update_tooltip()
             self.update()
+            self._look_changed()
 
     def set_timing_overlay(self, visible: bool, fraction_of_max: float = 0.0) -> None:
         self.timing_visible = visible
@@ -215,10 +224,13 @@ class NodeItem(QGraphicsRectItem):
         ]
         if self.run_status == "failed" and self.run_error:
             lines.append(f"failed: {self.run_error}")
+        elif self.run_status == "cached":
+            lines.append("cached: the result of an earlier run was reused")
         elif self.run_status:
-            lines.append(
-                self.run_status + (f" in {self.run_duration_s:.2f} s" if self.run_duration_s else "")
-            )
+            took = f" in {duration_text(self.run_duration_s)}" if self.run_duration_s is not None else ""
+            lines.append(self.run_status + took)
+        if self.stale and self.run_status:
+            lines.append("stale: its inputs or parameters changed since this result")
         self._tooltip = "\n".join(lines)
         self.setToolTip(self._tooltip)
 
@@ -232,7 +244,7 @@ class NodeItem(QGraphicsRectItem):
         if self.run_status == "failed":
             return QColor(style.STATUS_COLOURS["failed"])
         if self.run_status is not None:
-            return QColor(style.STATUS_COLOURS[self.run_status])
+            return status_colour(self)
         return self.theme.node_border
 
     def paint(  # noqa: D102 - Qt override

@@ -72,7 +72,7 @@ def fill_colour(item: NodeItem) -> QColor:
     if problem is not None:
         return problem
     if item.run_status is not None:
-        return QColor(style.STATUS_COLOURS[item.run_status])
+        return status_colour(item)
     return style.category_colour(item.category)
 
 
@@ -108,12 +108,12 @@ def paint_detail(item: NodeItem, painter: QPainter, lod: float) -> None:
 
     pixmap = style.icon_pixmap(style.icon_name(item.node_type), category.name())
     painter.drawPixmap(QRectF(11, 11, 18, 18), pixmap, QRectF(pixmap.rect()))
-    right_reserve = _paint_run_badges(item, painter)
+    _paint_status_dot(item, painter)
     painter.setFont(theme.title_font)
     painter.setPen(pen(theme.text))
-    text_width = w - 38 - right_reserve
-    label = theme.title_metrics.elidedText(item.label, Qt.TextElideMode.ElideRight, text_width)
-    painter.drawText(QRectF(36, 5, text_width, 18), ALIGN_LEFT, label)
+    painter.drawText(QRectF(36, 5, title_room(item), 18), ALIGN_LEFT, title_text(item))
+    # the duration badge sits on the second line, so a node that has run keeps its full title
+    sub_width = w - 38 - 8 - _paint_badge(item, painter)
     painter.setFont(theme.small_font)
     if item.run_status == "running" and item.run_message:
         painter.setPen(pen(QColor(style.STATUS_COLOURS["running"])))
@@ -121,7 +121,7 @@ def paint_detail(item: NodeItem, painter: QPainter, lod: float) -> None:
     else:
         painter.setPen(pen(theme.text_dim))
         sub = item.type_text
-    painter.drawText(QRectF(36, 22, text_width, 14), ALIGN_LEFT, _elide(theme, sub, text_width))
+    painter.drawText(QRectF(36, 22, sub_width, 14), ALIGN_LEFT, _elide(theme, sub, sub_width))
 
     _paint_ports(item, painter, lod >= style.LOD_TEXT)
     if item.run_status == "running" and item.run_progress is not None:
@@ -136,6 +136,16 @@ def paint_detail(item: NodeItem, painter: QPainter, lod: float) -> None:
         painter.drawRoundedRect(body, style.CORNER, style.CORNER)
     if item.timing_visible:
         _paint_timing(item, painter)
+
+
+def title_room(item: NodeItem) -> float:
+    """Width left for the title: the header minus the icon and the status dot (the badge is below)."""
+    return item.width - 38 - (26.0 if item.run_status is not None else 0.0)
+
+
+def title_text(item: NodeItem) -> str:
+    """The title as painted (elided only when the label itself is too long for the node)."""
+    return item.theme.title_metrics.elidedText(item.label, Qt.TextElideMode.ElideRight, title_room(item))
 
 
 def _elide(theme: style.Theme, text: str, width: float) -> str:
@@ -188,14 +198,20 @@ def _paint_ports(item: NodeItem, painter: QPainter, with_text: bool) -> None:
         )
 
 
-def _paint_run_badges(item: NodeItem, painter: QPainter) -> float:
-    """Status dot / progress ring and the duration badge at the header's right; returns the width used."""
+def status_colour(item: NodeItem) -> QColor:
+    """The run status colour; a stale result (inputs changed since) is dimmed, never green."""
+    if item.stale and item.run_status in ("succeeded", "cached"):
+        return QColor(item.theme.text_dim)
+    return QColor(style.STATUS_COLOURS[item.run_status or "pending"])
+
+
+def _paint_status_dot(item: NodeItem, painter: QPainter) -> None:
+    """Status dot or progress ring at the header's right (inside the room `title_room` leaves)."""
     status = item.run_status
     if status is None:
-        return 0.0
-    colour = QColor(style.STATUS_COLOURS[status])
-    w = item.width
-    centre = QPointF(w - 15, 14)
+        return
+    colour = status_colour(item)
+    centre = QPointF(item.width - 15, 14)
     if status == "running":
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(pen(with_alpha(colour, 70), 2.6))
@@ -217,22 +233,41 @@ def _paint_run_badges(item: NodeItem, painter: QPainter) -> float:
             painter.drawLine(
                 QPointF(centre.x() - 2.2, centre.y() + 2.2), QPointF(centre.x() + 2.2, centre.y() - 2.2)
             )
-    used = 26.0
-    if item.run_duration_s is not None and status != "running":
-        text = _duration_text(item.run_duration_s)
-        painter.setFont(item.theme.badge_font)
-        badge_w = item.theme.port_metrics.horizontalAdvance(text) + 10
-        rect = QRectF(w - 26 - badge_w, 7, badge_w, 14)
-        painter.setPen(NO_PEN)
-        painter.setBrush(brush(with_alpha(colour, 45)))
-        painter.drawRoundedRect(rect, 7, 7)
-        painter.setPen(pen(colour.darker(125) if not item.theme.dark else colour.lighter(130)))
-        painter.drawText(rect, ALIGN_CENTRE, text)
-        used += badge_w + 4
-    return used
 
 
-def _duration_text(seconds: float) -> str:
+def badge_text(item: NodeItem) -> str | None:
+    """What the badge says: "cached" for a cached result, the duration for a finished node, "stale"
+    when its inputs changed since; None while running or before any run."""
+    status = item.run_status
+    if status is None or status == "running":
+        return None
+    if item.stale:
+        return "stale"
+    if status == "cached":
+        return "cached"
+    if item.run_duration_s is None:
+        return None
+    return duration_text(item.run_duration_s)
+
+
+def _paint_badge(item: NodeItem, painter: QPainter) -> float:
+    """The badge at the right of the second header line; returns the width used."""
+    text = badge_text(item)
+    if text is None:
+        return 0.0
+    colour = status_colour(item)
+    painter.setFont(item.theme.badge_font)
+    badge_w = item.theme.port_metrics.horizontalAdvance(text) + 10
+    rect = QRectF(item.width - 8 - badge_w, 23, badge_w, 13)
+    painter.setPen(NO_PEN)
+    painter.setBrush(brush(with_alpha(colour, 45)))
+    painter.drawRoundedRect(rect, 6.5, 6.5)
+    painter.setPen(pen(colour.darker(125) if not item.theme.dark else colour.lighter(130)))
+    painter.drawText(rect, ALIGN_CENTRE, text)
+    return badge_w + 4
+
+
+def duration_text(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     if seconds < 60:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..settings import app_settings
+from ..theme import retheme_chart, theme_chart
 from .run_state import RunState, SeriesKey
 
 CurveKey = tuple[int, str, str]  # (source index, node id, metric name)
@@ -47,6 +48,7 @@ class MetricsChart(QWidget):
         self.plot = pg.PlotWidget(background=None)
         self.plot.setLabel("bottom", "step")
         self.legend = self.plot.addLegend(offset=(-10, 10))
+        theme_chart(self.plot, self.legend)
         self.crosshair = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DotLine)
         )
@@ -80,6 +82,7 @@ class MetricsChart(QWidget):
         top.addWidget(fit)
         self.split = pg.GraphicsLayoutWidget()
         self.split.setBackground(None)
+        theme_chart(self.split)
         self.split_plots: dict[str, pg.PlotItem] = {}  # metric name -> its plot (per-metric layout)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.plot)
@@ -216,6 +219,7 @@ class MetricsChart(QWidget):
         plot.setMenuEnabled(False)
         plot.showGrid(x=self.grid.isChecked(), y=self.grid.isChecked(), alpha=0.2)
         plot.setLogMode(y=self.log_y.isChecked())
+        retheme_chart(self.split)
         if self.split_plots:
             plot.setXLink(next(iter(self.split_plots.values())))
         self.split_plots[name] = plot

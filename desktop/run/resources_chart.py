@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ..theme import theme_chart
 from .run_state import SeriesBuffer
 
 
@@ -73,6 +74,7 @@ class ResourcesChart(QWidget):
             plot.setLabel("bottom", "seconds since run start")
             plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.getAxis("left").enableAutoSIPrefix(False)
+        theme_chart(self.layout_widget)
         self.cpu_curve = self.cpu_plot.plot(
             [], [], pen=pg.mkPen("#3b82f6", width=1.6), fillLevel=0, brush=(59, 130, 246, 50)
         )

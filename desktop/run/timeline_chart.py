@@ -17,6 +17,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QCursor, QShowEvent
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
+from ..theme import theme_chart
 from .palette import status_color
 from .run_state import RunState, Span
 
@@ -39,6 +40,7 @@ class TimelineChart(QWidget):
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
         self.plot.getPlotItem().getViewBox().setDefaultPadding(0.0)
+        theme_chart(self.plot)
         self.bars = pg.BarGraphItem(x0=[0.0], y0=[0.0], width=[0.0], height=[0.0])
         self.bars.setVisible(False)  # pyqtgraph cannot take empty pen lists: hide instead
         self.plot.addItem(self.bars)

@@ -186,7 +186,7 @@ def test_autosave_timer_writes_while_dirty(qtbot, tmp_path) -> None:
     assert autosave_path(None).read_text(encoding="utf-8") == document.to_text()
     document.undo_stack.undo()  # back to clean: the autosave goes
     assert not autosave_path(None).exists()
-    saver.timer.stop()
+    saver.stop()
 
 
 def test_clean_close_removes_autosave(window, tmp_path) -> None:
@@ -290,3 +290,81 @@ def test_close_guard_also_protects_new_and_open(window, answers) -> None:
     assert not window.files.open(EXAMPLE)
     assert window.document.path == EXAMPLE
     window.close_guards.clear()
+
+
+# -- autosave soon after each edit (issue 11) --------------------------------------------------------
+def test_autosave_follows_each_edit_within_seconds_privately(qtbot, window, tmp_path) -> None:
+    path = copy_example(tmp_path)
+    assert window.files.open_path(path)
+    assert window.files.autosaver.timer.interval() >= 30_000  # not the periodic net: the debounce
+    window.scene.select_nodes(["train"])
+    window.view.setFocus()
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(window.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)  # Duplicate
+    assert "train_2" in window.document.pipeline.nodes
+    saved = autosave_path(path)
+    qtbot.waitUntil(saved.exists, timeout=4000)
+    assert saved.read_text(encoding="utf-8") == window.document.to_text()
+    if os.name == "posix":
+        assert saved.stat().st_mode & 0o777 == 0o600
+        assert saved.parent.stat().st_mode & 0o777 == 0o700
+
+
+EDITOR_THEN_EDIT = """
+import sys
+from pathlib import Path
+from nodeloom.desktop.app import create_app, open_window
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+
+app = create_app()
+window = open_window(Path(sys.argv[1]))
+window.show()
+
+def edit():
+    window.scene.select_nodes(["train"])
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    print("edited" if "train_2" in window.document.pipeline.nodes else "no edit", flush=True)
+
+QTimer.singleShot(300, edit)
+app.exec()
+"""
+
+
+@pytest.mark.slow
+def test_an_edit_2_s_before_kill_9_is_recovered(qtbot, answers, tmp_path) -> None:
+    path = copy_example(tmp_path)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("DISPLAY", None)
+    editor = subprocess.Popen(
+        [sys.executable, "-c", EDITOR_THEN_EDIT, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert editor.stdout is not None
+        assert editor.stdout.readline().strip() == "edited"
+        import time
+
+        time.sleep(2.0)
+        editor.kill()  # SIGKILL: no close event, no clean-up
+    finally:
+        if editor.poll() is None:
+            editor.kill()
+        _out, err = editor.communicate(timeout=10)  # reaps it and closes the pipes
+    assert "Traceback" not in err
+    saved = autosave_path(path)
+    assert saved.exists()
+    os.utime(path, (1_000_000, 1_000_000))  # the file predates the crash
+    fresh = MainWindow()
+    qtbot.addWidget(fresh)
+    answers.queue = [Button.Yes]
+    assert fresh.files.open_path(path)
+    kind, title, text = answers.asked[-1]
+    assert (kind, title) == ("question", "Recover unsaved changes")
+    assert "closed" not in text and "crashed" in text
+    assert "train_2" in fresh.document.pipeline.nodes
