@@ -8,6 +8,7 @@ click emits `chosen(NodeType, PortSpec | None)`: the port is the one a dropped w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from nodeloom.core.node_types import NodeType, PortSpec
@@ -36,6 +37,8 @@ def fuzzy_score(query: str, node_type: NodeType) -> float | None:
             score += 80
         elif word in title or word in name:
             score += 60
+        elif _word_prefixes(word, _words(title)) or _word_prefixes(word, _words(name.split(".")[-1])):
+            score += 50  # "trsp" -> TRain test SPlit: beginnings of words, as users abbreviate
         elif word in haystacks[2]:
             score += 40
         elif word in haystacks[3]:
@@ -45,6 +48,21 @@ def fuzzy_score(query: str, node_type: NodeType) -> float | None:
         else:
             return None
     return score - len(title) * 0.01
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s_.\-/]+", text) if w]
+
+
+def _word_prefixes(query: str, words: list[str]) -> bool:
+    """Whether `query` is made of non-empty prefixes of some of `words`, in order."""
+    if not query:
+        return True
+    for i, word in enumerate(words):
+        for n in range(min(len(word), len(query)), 0, -1):
+            if query.startswith(word[:n]) and _word_prefixes(query[n:], words[i + 1 :]):
+                return True
+    return False
 
 
 def _subsequence(needle: str, hay: str) -> bool:

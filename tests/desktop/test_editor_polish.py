@@ -17,7 +17,7 @@ from nodeloom.desktop.shortcut_sheet import shortcut_rows
 from nodeloom.desktop.theme import theme_manager
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QInputDialog
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
 EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "regression_demo.json"
 
@@ -128,17 +128,24 @@ def test_quick_add_is_in_the_edit_menu(window) -> None:
     window.view.quick_add.hide()
 
 
-def test_node_context_menu_copy_duplicate_rename_delete(qtbot, window, monkeypatch) -> None:
+def test_node_context_menu_copy_duplicate_rename_delete(qtbot, window) -> None:
+    window.scene.select_nodes(["train"])
     menu = window.scene.build_node_menu("train")
     texts = [a.text().replace("&", "") for a in menu.actions() if a.text()]
-    for wanted in ("Copy", "Duplicate", "Rename Node…", "Delete", "Disable"):
+    for wanted in ("Copy", "Duplicate", "Rename…", "Delete", "Disable"):
         assert wanted in texts
-    assert next(a for a in menu.actions() if a.text() == "&Duplicate").shortcut().toString() == "Ctrl+D"
-    window.scene.select_nodes(["train"])
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Fit the model", True))
-    next(a for a in menu.actions() if a.text().startswith("&Rename")).trigger()
+    by_text = {a.text().replace("&", ""): a for a in menu.actions()}
+    assert by_text["Duplicate"].shortcut().toString() == "Ctrl+D"
+    assert by_text["Rename…"].shortcut().toString() == "F2"
+    by_text["Rename…"].trigger()  # a node's label is edited in the inspector
+    label = window.inspector.form.label_edit
+    qtbot.waitUntil(label.hasFocus)
+    label.selectAll()
+    qtbot.keyClicks(label, "Fit the model")
+    qtbot.keyClick(label, Qt.Key.Key_Return)
     assert window.document.pipeline.node("train").label == "Fit the model"
-    assert window.document.undo_stack.undoText() != ""
+    by_text["Duplicate"].trigger()
+    assert "train_2" in window.document.pipeline.nodes
 
 
 def test_title_after_save_as_and_counts_agree(qtbot, main_window, tmp_path, monkeypatch) -> None:
