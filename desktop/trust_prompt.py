@@ -3,9 +3,10 @@
 Opening a file never runs its folder's code by itself. A file whose `py:` nodes come from its folder
 (or from the current directory) opens with those types read from source; then, once per folder, the
 editor asks. "Trust Folder" is remembered in `NODELOOM_HOME` (see `core.trusted_folders`) and the
-document is re-checked with the code imported; "Don't Trust" is remembered for this session, and the
-Problems dock names each node that could not be fully checked. `nodeloom edit --trust FILE` trusts the
-file's folder for the session without asking.
+document is re-checked with the code imported; after "Don't Trust" the Problems dock names each node
+that could not be fully checked, a run is refused with the same lines, and opening the file again asks
+again (the way to change one's mind). `nodeloom edit --trust FILE` trusts the file's folder for the
+session without asking.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from nodeloom.core.registry import Registry
 from nodeloom.core.trust import TRUST_ALL, folder_of, policy_for, real
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-EDITOR_HINT = "the editor asks whether to trust the folder when the file is opened"
+EDITOR_HINT = "open the file again and choose Trust Folder to check and run it"
 OBJECT_NAME = "trust_prompt"
 
 _session_trusted: set[str] = set()
-_session_refused: set[str] = set()
 
 
 def trust_for_session(folder: str | os.PathLike[str]) -> None:
@@ -33,7 +33,6 @@ def trust_for_session(folder: str | os.PathLike[str]) -> None:
 
 def forget_session() -> None:
     _session_trusted.clear()
-    _session_refused.clear()
 
 
 def is_trusted(folder: str | os.PathLike[str]) -> bool:
@@ -88,11 +87,9 @@ def after_open(parent: QWidget | None, registry: Registry, file: Path, problems:
     chose to trust it (the caller re-validates: the types are then imported)."""
     folder = folder_of(file)
     waiting = untrusted_nodes(problems)
-    if not waiting or is_trusted(folder) or str(folder) in _session_refused:
+    if not waiting or is_trusted(folder):
         return False
-    nodes = len({p.node for p in waiting})
-    if not ask(parent, folder, nodes):
-        _session_refused.add(str(folder))
+    if not ask(parent, folder, len({p.node for p in waiting})):
         return False
     trusted_folders.remember(folder)
     registry.set_policy(TRUST_ALL)

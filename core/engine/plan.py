@@ -19,7 +19,7 @@ from ..file_format import PARAM_REF
 from ..graph import topological_order, upstream
 from ..model import Node, Pipeline
 from ..node_types import NodeType
-from ..registry import Registry, add_import_path, default_registry
+from ..registry import Registry, default_registry
 from ..validation import validate
 from .options import BACKENDS, RunOptions
 
@@ -102,7 +102,7 @@ def build_plan(pipeline: Pipeline, options: RunOptions, registry: Registry | Non
     registry = registry or default_registry()
     file = options.file
     if file:
-        add_import_path(os.path.dirname(os.path.abspath(file)))
+        registry.use_folder(os.path.dirname(os.path.abspath(file)))  # only if its trust policy allows
     snapshot = snapshot_of(pipeline)
     problems: list[Problem] = []
     if options.backend not in BACKENDS:

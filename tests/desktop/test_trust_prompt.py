@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 from nodeloom.core import trusted_folders
+from nodeloom.core.engine.options import RunOptions
+from nodeloom.core.engine.plan import build_plan
+from nodeloom.core.errors import PipelineError
 from nodeloom.desktop import trust_prompt
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
@@ -61,19 +64,22 @@ def answer_prompt(qtbot, button: str) -> list[str]:  # noqa: ANN001
 
 @pytest.fixture(autouse=True)
 def fresh_session():  # noqa: ANN201
+    """Each test starts a new editor session: nothing trusted, no trusted folder left on sys.path."""
+    saved = list(sys.path)
     trust_prompt.forget_session()
     sys.modules.pop("tp_steps", None)
     yield
     trust_prompt.forget_session()
     sys.modules.pop("tp_steps", None)
+    sys.path[:] = saved
 
 
 def warnings_of(window) -> list[str]:  # noqa: ANN001
     return [p.message for p in window.document.problems if p.severity == "warning"]
 
 
-def test_refusing_opens_the_file_without_running_its_code_and_is_not_asked_again(
-    main_window, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_refusing_opens_the_file_without_running_its_code_and_reopening_asks_again(
+    main_window, qtbot, tmp_path: Path
 ) -> None:
     marker = tmp_path / "IMPORTED"
     path = write_stranger(tmp_path / "download", marker)
@@ -85,10 +91,14 @@ def test_refusing_opens_the_file_without_running_its_code_and_is_not_asked_again
     (message,) = warnings_of(main_window)
     assert message.startswith("partly checked: py:tp_steps:twice is in the untrusted folder")
     assert trusted_folders.trusted_folders() == []
-    asked: list[Path] = []
-    monkeypatch.setattr(trust_prompt, "ask", lambda parent, folder, nodes: asked.append(folder) or True)
+    assert "open the file again and choose Trust Folder" in message
+    with pytest.raises(PipelineError, match="partly checked: py:tp_steps:twice"):  # a run is refused
+        build_plan(main_window.document.pipeline, RunOptions(file=str(path)), main_window.document.registry)
+    assert str(path.parent) not in sys.path and str(path.parent.resolve()) not in sys.path
+    second = answer_prompt(qtbot, "trust_button")  # changing one's mind: reopen, trust
     assert main_window.files.open_path(path)
-    assert asked == [] and not marker.exists()  # refused once this session: not asked again
+    assert len(second) == 1 and marker.read_text() == "imported "
+    assert warnings_of(main_window) == []
 
 
 def test_trusting_imports_the_code_and_is_remembered_0600(
