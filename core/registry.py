@@ -89,7 +89,8 @@ class Registry:
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             where = f"entry point {ep.name} ({ep.value})"
             try:
-                funcs = _entry_point_functions(ep.load())
+                with untrusted_paths_hidden(self.policy):  # a plug-in is never shadowed by the cwd's files
+                    funcs = _entry_point_functions(ep.load())
             except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken plug-in must not break the program
                 self.load_errors.append(f"{where}: {type(exc).__name__}: {exc}")
                 continue

@@ -48,6 +48,10 @@ def installation_roots() -> tuple[str, ...]:
         roots.update(site.getsitepackages())
     with contextlib.suppress(Exception):
         roots.add(site.getusersitepackages())
+    # Nodeloom's own package and its resources (the examples), wherever an editable install keeps them
+    roots.add(os.path.dirname(os.path.abspath(__file__)))
+    with contextlib.suppress(Exception):
+        roots.update(importlib.util.find_spec("nodeloom.core.resources").submodule_search_locations or [])  # type: ignore[union-attr]
     return tuple(sorted({real(r) for r in roots if r}))
 
 
