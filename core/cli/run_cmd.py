@@ -112,7 +112,7 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
             value: Any = json.loads(text)
         except ValueError:
             value = text
-        overrides[name.strip()] = value
+        overrides[name.strip(" ")] = value  # spaces only: "a\n" must not become "a"
     return overrides
 
 

@@ -174,3 +174,14 @@ def test_target_names_must_match_a_node_exactly(tmp_path: Path) -> None:
     path = write(tmp_path, document([{"id": "a", "type": "data.value", "params": {"value": 1}}]))
     done = cli("run", str(path), "--target", "a\n", cwd=tmp_path)
     assert done.returncode == 2 and "unknown target node 'a\\n'" in done.stderr
+
+
+def test_set_names_must_match_a_parameter_exactly(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        document(
+            [{"id": "a", "type": "data.value", "params": {"value": {"$param": "a"}}}], parameters={"a": 1}
+        ),
+    )
+    done = cli("run", str(path), "--set", "a\n=2", cwd=tmp_path)
+    assert done.returncode == 2 and "--set a\\n: no such pipeline parameter (defined: a)" in done.stderr
