@@ -19,6 +19,7 @@ from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from . import trust_prompt
 from .main_window import MainWindow
 from .recent_files import add_recent, last_file
 from .settings import APP_NAME, ORG_DOMAIN, ORG_NAME
@@ -56,10 +57,13 @@ def open_window(file: Path | None, reopen_last: bool = False) -> MainWindow:
         if file is not None and not window.files.open_path(file):
             file = None
     elif file is not None and file.exists():
+        trust_prompt.prepare(window.document.registry, file)  # nothing from its folder runs on load
         window.document.load(file)
         add_recent(file)
+        QTimer.singleShot(0, lambda: window.files.ask_trust(file))  # once the window shows
         window.files.offer_recovery(file)
     elif file is not None:
+        trust_prompt.prepare(window.document.registry, file)
         window.document.set_pipeline(Pipeline(name=file.stem), file)
     if file is None:
         window.files.offer_recovery(None)

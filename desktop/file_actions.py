@@ -76,12 +76,16 @@ class FileActions(QObject):
                 remove_recent(path)
             return False
         add_recent(path)
-        if trust_prompt.after_open(self.window, registry, path, self.document.problems):
-            self.document.validate_now()
+        self.ask_trust(path)
         self.offer_recovery(path)
         self.window.document_replaced.emit(self.document)
         QTimer.singleShot(0, self.window.frame_all)
         return True
+
+    def ask_trust(self, path: Path) -> None:
+        """If the open file needs code from its untrusted folder, ask once; re-check when trusted."""
+        if trust_prompt.after_open(self.window, self.document.registry, path, self.document.problems):
+            self.document.validate_now()
 
     def save(self) -> bool:
         if self.document.path is None:

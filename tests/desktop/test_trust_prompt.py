@@ -178,3 +178,19 @@ def test_edit_and_render_refuse_a_fifo_at_once(tmp_path: Path, command: str) -> 
         2,
         f"nodeloom: {fifo}: is a FIFO (named pipe), not a regular file\n",
     )
+
+
+@pytest.mark.slow
+def test_edit_from_the_command_line_runs_nothing_until_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`nodeloom edit FILE` opens the window with the prompt pending (quit by the smoke-test timer);
+    `edit --trust FILE` imports the folder's code without asking."""
+    marker = tmp_path / "IMPORTED"
+    path = write_stranger(tmp_path / "download", marker, exit_at_import=True)
+    monkeypatch.setenv("NODELOOM_QUIT_AFTER_MS", "1500")
+    done = cli("edit", str(path), cwd=tmp_path)
+    assert not marker.exists()
+    assert done.returncode == 0 and "showed 1 nodes" in done.stdout, done.stderr
+    cli("edit", "--trust", str(path), cwd=tmp_path)
+    assert marker.read_text() == "imported "  # trusted: imported at once (this module then exits)
