@@ -7,13 +7,11 @@ extend it. Trusting a folder trusts its subfolders. A missing or unreadable list
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from pathlib import Path
 
-from .atomic import atomic_write_text
-from .home import nodeloom_home
+from .home import nodeloom_home, write_private
 from .trust import real
 
 FILE_NAME = "trusted-folders.json"
@@ -38,23 +36,15 @@ def is_trusted(folder: str | os.PathLike[str], home: Path | None = None) -> bool
 
 
 def remember(folder: str | os.PathLike[str], home: Path | None = None) -> None:
-    """Add `folder` to the list: created 0600 before the first write, so it is never readable by others."""
-    target = _file(home)
+    """Add `folder` to the list (written atomically, 0600, like every file in NODELOOM_HOME)."""
     folders = trusted_folders(home)
     path = real(folder)
-    if path in folders:
-        return
-    if not target.exists():
-        with contextlib.suppress(FileExistsError):
-            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    atomic_write_text(target, json.dumps(sorted([*folders, path]), indent=2) + "\n")
-    os.chmod(target, 0o600)  # the atomic write keeps the mode it found; make sure of it anyway
+    if path not in folders:
+        write_private(_file(home), json.dumps(sorted([*folders, path]), indent=2) + "\n")
 
 
 def forget(folder: str | os.PathLike[str], home: Path | None = None) -> None:
-    target = _file(home)
     path = real(folder)
     folders = trusted_folders(home)
     if path in folders:
-        atomic_write_text(target, json.dumps([f for f in folders if f != path], indent=2) + "\n")
-        os.chmod(target, 0o600)
+        write_private(_file(home), json.dumps([f for f in folders if f != path], indent=2) + "\n")
