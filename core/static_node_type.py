@@ -110,6 +110,8 @@ def read_source(file: str) -> str:
 
 def static_node_type(name: str, module_name: str, qualname: str, file: str, shown: str) -> NodeType:
     """The node type `name` as its source in `file` declares it; raises NodeTypeError / UncheckedType."""
+    if not file or file == "namespace":  # a folder without __init__.py holds no functions
+        raise NodeTypeError(f"node type {shown}: '{module_name}' has no '{qualname}'")
     if not file.endswith(".py"):
         raise UncheckedType("it is compiled code, which cannot be read without running it")
     source = read_source(file)
