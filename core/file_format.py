@@ -42,9 +42,10 @@ _NODE_KEY_SET = frozenset(NODE_KEYS)
 _TOP_KEY_SET = frozenset(TOP_KEYS)
 _EDGE_KEY_SET = frozenset(("from", "to"))
 BAD_REF = f'a reference must be exactly {{"{PARAM_REF}": "NAME"}}'
-# A pipeline parameter name: what `--set NAME=VALUE` can address (no '=', no whitespace or control
-# characters, which `--set` would strip or a terminal would mangle), at most 64 characters.
-PARAMETER_NAME_RE = re.compile(r"[^\s=\x00-\x1f\x7f]{1,64}")
+# A pipeline parameter name: what `--set NAME=VALUE` can address: no '=', no control characters (a
+# terminal would mangle them), no space at either end (`--set` strips those), at most 64 characters.
+_NAME_END = r"[^ =\x00-\x1f\x7f-\x9f\u2028\u2029]"
+PARAMETER_NAME_RE = re.compile(rf"{_NAME_END}(?:[^=\x00-\x1f\x7f-\x9f\u2028\u2029]{{0,62}}{_NAME_END})?")
 
 # version -> function turning a document of that version into one of version + 1
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -162,7 +163,7 @@ def from_document(doc: Any) -> LoadResult:
     for key in [k for k in parameters if not PARAMETER_NAME_RE.fullmatch(k)]:
         add(
             Problem(
-                f"invalid parameter name {_short(key)} (1 to 64 characters, no spaces, '=' or control characters)",
+                f"invalid parameter name {_short(key)} (1 to 64 characters, no '=', control characters or spaces at the ends)",
                 field="parameters",
             )
         )
