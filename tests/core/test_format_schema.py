@@ -127,7 +127,25 @@ def test_the_committed_schema_is_the_generated_one() -> None:
     assert RESOURCES.joinpath("pipeline.schema.json").read_text(encoding="utf-8") == schema_text()
 
 
-_POOL = [None, True, False, 0, 1, -1, 1.5, 500, 10**6, 7 * 86_400 + 1, "", "x", "a\n", "a=b", "a b", " a", "py:m:f"]
+_POOL = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.5,
+    500,
+    10**6,
+    7 * 86_400 + 1,
+    "",
+    "x",
+    "a\n",
+    "a=b",
+    "a b",
+    " a",
+    "py:m:f",
+]
 _POOL += ["py:m:f\n", "math.add", "Math.Add", "x.1y", [], {}, {"$param": "p"}, {"$param": 1}]
 _POOL += [{"$param": "p", "x": 1}, {"x": 1, "y": 2}, {"x": "1", "y": 2}, {"x": 1}]
 _values = st.sampled_from(_POOL)
