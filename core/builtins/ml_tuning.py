@@ -13,10 +13,7 @@ search also takes ranges {"low": 0.001, "high": 100, "log": true} (add "int": tr
 from __future__ import annotations
 
 import math
-import os
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from ..context import Context
@@ -75,48 +72,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 30 else text[:29] + "…"
 
 
-class TuningCancelled(InterruptedError):
-    """The run was cancelled while trials were running (the fallback's counterpart of `Cancelled`)."""
-
-
-def map_trials(
-    ctx: Context,
-    function: Callable[[Any], Any],
-    items: list[Any],
-    label: Callable[[Any], str],
-    on_result: Callable[[int, Any], None],
-) -> list[Any]:
-    """`ctx.map` when the engine provides it; otherwise the same call shape on a local thread pool."""
-    mapper = getattr(ctx, "map", None)
-    if callable(mapper):
-        return mapper(function, items, label=label, on_result=on_result)
-    return _thread_map(ctx, function, items, on_result)
-
-
-def _thread_map(
-    ctx: Context, function: Callable[[Any], Any], items: Iterable[Any], on_result: Callable[[int, Any], None]
-) -> list[Any]:
-    """Fallback for an engine without `ctx.map`: a thread pool of cores workers, stopping on cancel."""
-    pending = list(enumerate(items))
-    results: dict[int, Any] = {}
-    running: dict[Future[Any], int] = {}
-    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        while pending or running:
-            while pending and len(running) < (pool._max_workers) and not ctx.cancelled:
-                index, item = pending.pop(0)
-                running[pool.submit(function, item)] = index
-            if ctx.cancelled:
-                for future in running:
-                    future.cancel()
-                raise TuningCancelled("cancelled: the remaining trials were not run")
-            done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in done:
-                index = running.pop(future)
-                results[index] = future.result()
-                on_result(index, results[index])
-    return [results[i] for i in range(len(results))]
-
-
 def search(
     ctx: Context,
     model: Any,
@@ -155,7 +110,7 @@ def search(
             done[0] / len(items), f"trial {done[0]}/{len(items)}: {params_label(trial['params'])}: {shown}"
         )
 
-    results = map_trials(ctx, run_trial, items, lambda item: params_label(item[2]), on_result)
+    results = ctx.map(run_trial, items, label=lambda item: params_label(item[2]), on_result=on_result)
     table = pd.DataFrame(
         [
             {
