@@ -57,7 +57,9 @@ def test_classification_metrics_match_scikit_learn(cancer: tuple) -> None:
     assert "log_loss" not in svm_found
     from_predictions = ev.classification_metrics(y, y_pred=logreg.predict(X))
     assert from_predictions["accuracy"] == found["accuracy"] and "roc_auc" not in from_predictions
-    assert ev.score(y, logreg, X, metric="f1", average="macro") == pytest.approx(metrics.f1_score(y, pred, average="macro"))
+    assert ev.score(y, logreg, X, metric="f1", average="macro") == pytest.approx(
+        metrics.f1_score(y, pred, average="macro")
+    )
     with pytest.raises(ValueError, match="connect model and X"):
         ev.score(y)
 
@@ -78,7 +80,12 @@ def test_regression_metrics_match_scikit_learn(diabetes: tuple) -> None:
 def test_metrics_table_compares_models_fanned_in(cancer: tuple, diabetes: tuple) -> None:
     fits, X, y = cancer
     table = ev.metrics_table(fits, X, y)
-    assert list(table["model"]) == ["LogisticRegression", "SVC", "KNeighborsClassifier", "KNeighborsClassifier #2"]
+    assert list(table["model"]) == [
+        "LogisticRegression",
+        "SVC",
+        "KNeighborsClassifier",
+        "KNeighborsClassifier #2",
+    ]
     assert table.loc[0, "accuracy"] == pytest.approx(metrics.accuracy_score(y, fits[0].predict(X)))
     ridge, Xd, yd = diabetes
     assert list(ev.metrics_table([ridge], Xd, yd).columns) == ["model", "mae", "rmse", "r2"]
@@ -88,7 +95,9 @@ def test_figures_render_as_png(cancer: tuple, diabetes: tuple) -> None:
     fits, X, y = cancer
     ridge, Xd, yd = diabetes
     _, X_iris, y_iris = ml_data.load_dataset("iris")
-    _, history = ml_training.train_iterative(CTX, ml_models.estimator("sgd_classifier"), X_iris, y_iris, epochs=3)
+    _, history = ml_training.train_iterative(
+        CTX, ml_models.estimator("sgd_classifier"), X_iris, y_iris, epochs=3
+    )
     figures = [
         ml_plots.confusion_matrix(y, fits[0], X),
         ml_plots.confusion_matrix(y, y_pred=fits[1].predict(X), normalize=True),
