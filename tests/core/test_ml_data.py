@@ -141,3 +141,12 @@ def test_bad_input_fails_with_one_readable_line(orders: pd.DataFrame, call, mess
     with pytest.raises(Exception, match=message) as caught:
         call(orders)
     assert "\n" not in str(caught.value)
+
+
+def test_the_column_node_takes_a_table_or_row_dicts(orders: pd.DataFrame) -> None:
+    from nodeloom.core.builtins import data
+
+    assert data.column(orders, "order_id")[:2] == [1001, 1002]
+    assert data.column([{"a": 1}, {"a": 2}], "a") == [1, 2]
+    with pytest.raises(KeyError, match="no column 'nope'"):
+        data.column(orders, "nope")
