@@ -135,6 +135,10 @@ class Registry:
         if found is None:
             close = difflib.get_close_matches(name, self._named, n=1) if len(name) < 200 else []
             hint = f"; did you mean '{close[0]}'?" if close else " (`nodeloom nodes` lists them)"
+            if self.load_errors:  # the type may be in a node file or plug-in that failed: say so
+                hint += f"; not loaded: {self.load_errors[0]}" + (
+                    f" (and {len(self.load_errors) - 1} more)" if len(self.load_errors) > 1 else ""
+                )
             raise NodeTypeError(f"unknown node type {_quote(name)}{hint}")
         return found
 

@@ -170,6 +170,9 @@ def test_a_nodes_folder_in_nodeloom_home_is_loaded_at_start(tmp_path: Path) -> N
     assert f"nodeloom: {home / 'nodes' / 'broken.py'} line 4: RuntimeError: half written" in errors
     assert f"nodeloom: {home / 'nodes' / 'typo.py'} line 1: SyntaxError: invalid syntax" in errors
     assert "Traceback" not in listing.stderr
+    uses_broken = _pipeline(tmp_path / "uses_broken.json", [{"id": "b", "type": "broken.step"}], [])
+    checked = _cli(["-m", "nodeloom.core.cli.main", "validate", str(uses_broken)], home, tmp_path)
+    assert checked.returncode == 2 and "broken.py line 4: RuntimeError: half written" in checked.stderr
     pipeline = _pipeline(
         tmp_path / "p.json",
         [
