@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nodeloom.core.file_format import loads
+from nodeloom.core.file_format import dumps, loads
 from nodeloom.core.layout import layout
 from nodeloom.core.registry import Registry
 from nodeloom.core.validation import validate
@@ -101,7 +101,7 @@ def write(
     problems = [str(p) for p in validate(loads(text), registry)] + layout_problems(doc, registry)
     if problems:
         print(f"{filename}:\n  " + "\n  ".join(problems))
-    (OUT / filename).write_text(text, encoding="utf-8")
+    (OUT / filename).write_text(dumps(loads(text)), encoding="utf-8")  # the format's canonical form
     print("wrote", OUT / filename)
 
 
