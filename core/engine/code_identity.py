@@ -29,6 +29,7 @@ import threading
 import types
 from typing import Any, NamedTuple
 
+from ..errors import Problem
 from ..node_types import NodeType
 
 MAX_FILES = 500  # a project's own modules; more than this is not a project but an environment
@@ -224,3 +225,49 @@ def _version(dist: str) -> str:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return "?"
+
+
+def shadowed_modules(node_types: dict[str, NodeType], file: str | None) -> list[Problem]:
+    """Nodes whose module was already imported from another project's folder, in this process.
+
+    Python imports a module name once per process: an editor that ran a pipeline whose `steps.py` sits
+    in folder A runs A's `steps` for a pipeline in folder B too, silently computing the wrong values.
+    Until modules are imported per folder, such a run is refused with a line saying why. Installed
+    modules are not concerned (a file beside the pipeline never shadows them, by design).
+    """
+    if not file:
+        return []
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(file)))
+    problems: list[Problem] = []
+    elsewhere: dict[str, str | None] = {}  # top-level module -> the other folder's file it came from
+    for node_id, node_type in node_types.items():
+        module = _module_of(node_type.func) if node_type.origin == "py" else None
+        if module is None:
+            continue
+        top = module.__name__.split(".", 1)[0]
+        if top not in elsewhere:
+            elsewhere[top] = _loaded_elsewhere(top, module, folder)
+        loaded = elsewhere[top]
+        if loaded is None:
+            continue
+        problems.append(
+            Problem(
+                f"module '{top}' is already loaded from {loaded}, not from this pipeline's folder: two "
+                "projects' modules share a name in this process; restart the editor to run this pipeline "
+                "(or rename one of the modules)",
+                node=node_id,
+                file=file,
+            )
+        )
+    return problems
+
+
+def _loaded_elsewhere(top: str, module: types.ModuleType, folder: str) -> str | None:
+    """The file `top` was loaded from when the pipeline's folder has its own `top` (else None)."""
+    beside = os.path.join(folder, top)
+    if not (os.path.isfile(beside + ".py") or os.path.isfile(os.path.join(beside, "__init__.py"))):
+        return None
+    loaded = _file_of(sys.modules.get(top) or module)
+    if loaded is None or _installed(loaded) or loaded.startswith(folder + os.sep):
+        return None
+    return loaded
