@@ -27,6 +27,7 @@ import sys
 import sysconfig
 import threading
 import types
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..errors import Problem
@@ -50,18 +51,34 @@ def module_identity(node_type: NodeType, checked: dict[str, dict[str, Any]] | No
     name = f"{module.__name__}@{_file_of(module)}"
     if checked is not None and name in checked:
         return checked[name]
-    with _lock:
-        stored = _memo.get(name)
-        if stored is not None and _stats(stored[1]["files"]) == stored[0]:
-            found = stored[1]
-        else:
-            found = _collect(module)
-            _memo[name] = (_stats(found["files"]), found)
+    found = _identity(module, name)
     if node_type.origin == "builtin":
         found = {**found, "packages": {**found["packages"], "nodeloom": _version("nodeloom")}}
     if checked is not None:
         checked[name] = found
     return found
+
+
+def function_fingerprint(func: Callable[..., Any]) -> str | None:
+    """What `func` can see, for keys of things that are not node types (`ctx.map` items).
+
+    None when its module has no file (a function defined in `__main__` of an interactive session).
+    """
+    module = _module_of(func)
+    path = _file_of(module) if module is not None else None
+    if module is None or path is None:
+        return None
+    return identity_hash(_identity(module, f"{module.__name__}@{path}"))
+
+
+def _identity(module: types.ModuleType, name: str) -> dict[str, Any]:
+    with _lock:
+        stored = _memo.get(name)
+        if stored is not None and _stats(stored[1]["files"]) == stored[0]:
+            return stored[1]
+        found = _collect(module)
+        _memo[name] = (_stats(found["files"]), found)
+        return found
 
 
 def identity_hash(identity: dict[str, Any]) -> str:
