@@ -252,9 +252,7 @@ class Lease:
     def __exit__(self, *exc: object) -> None:
         try:
             prune(self.cache)  # this run's lease is still there: its keys and fresh entries stay
-        except CacheLimitError as error:
-            log.warning("cache not pruned: %s", error)
-        except OSError as error:
+        except (CacheLimitError, OSError) as error:  # never fails the run: the cache is only bigger
             log.warning("cache not pruned: %s", error)
         finally:
             with contextlib.suppress(OSError):
