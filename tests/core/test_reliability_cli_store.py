@@ -335,8 +335,7 @@ def test_a_damaged_run_history_is_one_line_and_no_phantom_run(
     if damage == "garbage":
         db.write_bytes(b"this is not a database " * 200)
     else:
-        for _ in range(3):
-            assert cli("run", str(path), "--no-cache").returncode == 0
+        assert cli("run", str(path), "--no-cache").returncode == 0
         with sqlite3.connect(db) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.write_bytes(db.read_bytes()[:1024] + b"\x00" * 100)
@@ -369,6 +368,7 @@ def cache_bytes(home: Path) -> int:
     return sum(p.stat().st_size for p in _entries(home))
 
 
+@pytest.mark.slow
 def test_cache_limit_evicts_least_recently_used_but_never_the_current_run(
     tmp_path: Path, nodeloom_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
