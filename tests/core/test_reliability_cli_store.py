@@ -169,6 +169,9 @@ def test_home_is_0700_and_every_file_in_it_0600(tmp_path: Path, nodeloom_home: P
         tmp_path / "p.json",
         *settled([{"id": "talk", "type": N + "chatty"}, {"id": "n", "type": N + "number"}]),
     )
+    from nodeloom.core.trusted_folders import remember
+
+    remember(tmp_path)  # the editor's "trust this folder" list lives in the home too
     with RunStore():  # an open reader keeps the -wal and -shm files in place while the CLI writes
         proc = cli("run", str(path))
         assert proc.returncode == 0, proc.stderr
