@@ -38,25 +38,11 @@ def atomic_write_bytes(
 ) -> None:
     """Replace `path` with `data` atomically. Raises OSError (ENOSPC, EACCES, ...) with nothing left behind.
 
-    `durable=False` skips the fsyncs, for data whose loss on a power cut is harmless (none in core today).
+    `durable=False` skips the fsyncs, for data whose loss on a power cut is harmless (the result cache:
+    its entries are authenticated, so a torn one is a verified miss).
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")  # 0600
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            if durable:
-                os.fsync(f.fileno())
-        _set_mode(tmp, target, private)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if durable:
-        _sync_folder(target.parent)
+    with atomic_path(path, private=private, durable=durable) as tmp, open(tmp, "wb") as f:
+        f.write(data)
 
 
 def atomic_write_text(
@@ -67,7 +53,9 @@ def atomic_write_text(
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str], *, private: bool = False) -> Iterator[Path]:
+def atomic_path(
+    path: str | os.PathLike[str], *, private: bool = False, durable: bool = True
+) -> Iterator[Path]:
     """A temporary path beside `path` for a library that writes files itself (`df.to_parquet(tmp)`,
     `joblib.dump(model, tmp)`, `figure.savefig(tmp)`); when the block succeeds it is synced and renamed
     over `path` under the same rules as `atomic_write_bytes`, else removed."""
@@ -77,15 +65,17 @@ def atomic_path(path: str | os.PathLike[str], *, private: bool = False) -> Itera
     os.close(fd)
     try:
         yield Path(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
+        if durable:
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
         _set_mode(tmp, target, private)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _sync_folder(target.parent)
+    if durable:
+        _sync_folder(target.parent)
 
 
 def _set_mode(tmp: str, target: Path, private: bool) -> None:
