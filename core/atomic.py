@@ -4,6 +4,8 @@ The one place core writes a file (pipeline saves, results files, the result cach
 the rules live once: a crash or a full disk mid-save leaves the old file intact, never half a file; the
 temporary file is removed when anything fails; the rename is made durable by syncing the folder too.
 
+`atomic_path` is the same for libraries that insist on writing a path themselves.
+
 Permissions: `private=True` makes the file 0600 (everything under NODELOOM_HOME: it holds parameters,
 tokens and results). Otherwise a replaced file keeps its mode and a new one gets the user's umask, as
 any editor's save would.
@@ -15,6 +17,7 @@ import contextlib
 import functools
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 PRIVATE_FILE_MODE = 0o600
@@ -35,23 +38,37 @@ def atomic_write_bytes(
 ) -> None:
     """Replace `path` with `data` atomically. Raises OSError (ENOSPC, EACCES, ...) with nothing left behind.
 
-    `durable=False` skips the fsyncs, for data whose loss on a power cut is harmless (none in core today).
+    `durable=False` skips the fsyncs, for data whose loss on a power cut is harmless (the result cache:
+    its entries are authenticated, so a torn one is a verified miss).
     """
+    with atomic_path(path, private=private, durable=durable) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+
+
+def atomic_write_text(
+    path: str | os.PathLike[str], text: str, *, private: bool = False, durable: bool = True
+) -> None:
+    """`atomic_write_bytes` of UTF-8 text with "\\n" line ends on every platform."""
+    atomic_write_bytes(path, text.encode("utf-8"), private=private, durable=durable)
+
+
+@contextlib.contextmanager
+def atomic_path(
+    path: str | os.PathLike[str], *, private: bool = False, durable: bool = True
+) -> Iterator[Path]:
+    """A temporary path beside `path` for a library that writes files itself (`df.to_parquet(tmp)`,
+    `joblib.dump(model, tmp)`, `figure.savefig(tmp)`); when the block succeeds it is synced and renamed
+    over `path` under the same rules as `atomic_write_bytes`, else removed."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")  # 0600
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            if durable:
+        yield Path(tmp)
+        if durable:
+            with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
-        if not private:
-            try:
-                mode = target.stat().st_mode & 0o777
-            except FileNotFoundError:
-                mode = 0o666 & ~_umask()
-            os.chmod(tmp, mode)
+        _set_mode(tmp, target, private)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -61,11 +78,16 @@ def atomic_write_bytes(
         _sync_folder(target.parent)
 
 
-def atomic_write_text(
-    path: str | os.PathLike[str], text: str, *, private: bool = False, durable: bool = True
-) -> None:
-    """`atomic_write_bytes` of UTF-8 text with "\\n" line ends on every platform."""
-    atomic_write_bytes(path, text.encode("utf-8"), private=private, durable=durable)
+def _set_mode(tmp: str, target: Path, private: bool) -> None:
+    """0600 when private; else a replaced file's mode, or the umask's for a new one (mkstemp made 0600)."""
+    if private:
+        os.chmod(tmp, PRIVATE_FILE_MODE)
+        return
+    try:
+        mode = target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    os.chmod(tmp, mode)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from .atomic import atomic_write_bytes
 
 
 def is_figure(value: Any) -> bool:
@@ -47,23 +48,9 @@ def save_result_figures(
             if png is None:
                 continue
             path = target.with_name(f"{target.stem}.{node_id}.{port}.png")
-            _write_bytes(path, png)
+            atomic_write_bytes(path, png)
             written.append(path)
             entry = document.get("nodes", {}).get(node_id)
             if isinstance(entry, dict) and isinstance(entry.get("outputs"), dict):
                 entry["outputs"][port] = {"figure": path.name}
     return written
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Atomically: a temporary file beside the target, renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -10,13 +10,10 @@ and fail with one line naming the input when it cannot.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..atomic import atomic_path
 from ..decorator import node
 from ..port_types import FIGURE, MODEL, SERIES, TABLE, TRANSFORMER
 
@@ -128,19 +125,3 @@ def require_columns(table: Any, columns: Sequence[Any], what: str = "columns") -
     if missing:
         have = ", ".join(map(str, list(table.columns)[:20])) + (" ..." if len(table.columns) > 20 else "")
         raise KeyError(f"{what}: no column {missing[0]!r} (the table has: {have})")
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """A temporary path beside `path`, renamed over it when the block succeeds (never half a file)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

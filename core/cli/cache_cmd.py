@@ -19,7 +19,7 @@ from ..engine.cache_space import (
     disk_size,
     entries,
     format_size,
-    leased_keys,
+    in_use,
     parse_size,
     prune,
 )
@@ -79,7 +79,8 @@ def _info(cache: ResultCache, limit: int, source: str) -> int:
         print(
             f"last used: {time.strftime(when, time.localtime(oldest))} .. {time.strftime(when, time.localtime(newest))}"
         )
-    in_use = leased_keys(cache)
-    if in_use:
-        print(f"in use:    {len(in_use)} entries leased by running runs")
+    used = in_use(cache)
+    busy = [e for e in found if e in used]
+    if busy:
+        print(f"in use:    {len(busy)} entries used by running runs")
     return EXIT_OK

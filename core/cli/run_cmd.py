@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from ..atomic import atomic_write_text
 from ..engine import RunOptions, RunResult, RunStore, run_pipeline
 from ..engine.cache_space import CacheLimitError, cache_limit
+from ..engine.cancel import RunCancel
 from ..errors import PipelineError
 from ..events import (
     Event,
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         overrides=overrides,
         file=os.path.abspath(args.file),
     )
-    cancel = threading.Event()
+    cancel = RunCancel()
     display: Display = LiveDisplay(sys.stdout) if sys.stdout.isatty() else PlainDisplay(sys.stdout)
     signals = StopSignals(cancel)
 
@@ -204,7 +205,7 @@ class StopSignals:
     the next event.
     """
 
-    def __init__(self, cancel: threading.Event) -> None:
+    def __init__(self, cancel: RunCancel) -> None:
         self.cancel = cancel
         self.count = 0
         self.exit_code = EXIT_INTERRUPTED
@@ -225,12 +226,10 @@ class StopSignals:
         self.count += 1
         if self.count == 1:
             self.exit_code = 128 + signum  # 130 SIGINT, 143 SIGTERM, 129 SIGHUP (the terminal closed)
-            self.cancel.set()
+            self.cancel.request()
             self.notes.append("cancelling: waiting for running nodes to stop (Ctrl-C again to stop now)")
         elif self.count == 2:
-            hurry = getattr(self.cancel, "hurry", None)
-            if callable(hurry):
-                hurry()
+            self.cancel.request(hurry=True)
             self.notes.append("stopping now: running nodes are abandoned (Ctrl-C again to quit at once)")
         else:
             raise KeyboardInterrupt

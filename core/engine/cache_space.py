@@ -5,10 +5,11 @@ The limit: `NODELOOM_CACHE_LIMIT` if set, else `cache.limit` in `NODELOOM_HOME/c
 ("500MB", "2 GiB", "10G", a plain number of bytes) or a share of the disk ("10%"); "0" keeps only the
 latest run's results.
 
-Each run leases the keys it may read or write (`leases/<run id>.json`, with its pid) for as long as it
-runs, and prunes after it ends. Pruning never removes an entry leased by a run whose process is still
-alive (leases of dead processes are dropped), so two runs on one home cannot evict each other's inputs
-or fresh results. Leasing and pruning hold one lock file (`fcntl.flock`, where available) so a run
+Each run leases the keys it may read or write (`leases/<run id>.json`, with its pid; the file's time is its start) for
+as long as it runs, and prunes after it ends. Pruning never removes an entry leased by a run whose
+process is still alive, nor one used (written or read: a hit touches it) since such a run began (leases
+of dead processes are dropped), so two runs on one home cannot evict each other's inputs or fresh
+results, `ctx.map` items included. Leasing and pruning hold one lock file (`fcntl.flock`, where available) so a run
 cannot start reading between a prune's look at the leases and its deletions.
 """
 
@@ -191,12 +192,23 @@ def _alive(info: dict[str, object]) -> bool:
     )
 
 
-def leased_keys(cache: ResultCache) -> set[str]:
-    """Keys leased by runs that are still alive; stale leases are removed."""
-    keys: set[str] = set()
+@dataclass
+class InUse:
+    """What running runs use: the keys they leased, and every entry they wrote or read since they began."""
+
+    keys: set[str]
+    since: float  # entries used at or after this time (the oldest live run's start) are in use
+
+    def __contains__(self, entry: Entry) -> bool:
+        return entry.key in self.keys or entry.used >= self.since
+
+
+def in_use(cache: ResultCache) -> InUse:
+    """What live runs use (their leases); leases of runs whose process is gone are removed."""
+    found = InUse(set(), float("inf"))
     folder = _lease_dir(cache)
     if not folder.is_dir():
-        return keys
+        return found
     for path in folder.glob("*.json"):
         try:
             info = json.loads(path.read_text(encoding="utf-8"))
@@ -206,8 +218,10 @@ def leased_keys(cache: ResultCache) -> set[str]:
             with contextlib.suppress(OSError):
                 path.unlink()
             continue
-        keys.update(k for k in info.get("keys", []) if isinstance(k, str))
-    return keys
+        found.keys.update(k for k in info.get("keys", []) if isinstance(k, str))
+        with contextlib.suppress(OSError):  # the lease's own time stamp: the same clock as the entries'
+            found.since = min(found.since, path.stat().st_mtime)
+    return found
 
 
 class Lease:
@@ -237,10 +251,8 @@ class Lease:
 
     def __exit__(self, *exc: object) -> None:
         try:
-            prune(self.cache, protect=self.keys)
-        except CacheLimitError as error:
-            log.warning("cache not pruned: %s", error)
-        except OSError as error:
+            prune(self.cache)  # this run's lease is still there: its keys and fresh entries stay
+        except (CacheLimitError, OSError) as error:  # never fails the run: the cache is only bigger
             log.warning("cache not pruned: %s", error)
         finally:
             with contextlib.suppress(OSError):
@@ -256,10 +268,11 @@ class PruneResult:
     limit: int
 
 
-def prune(cache: ResultCache, protect: Iterable[str] = (), limit: int | None = None) -> PruneResult:
+def prune(cache: ResultCache, limit: int | None = None) -> PruneResult:
     """Remove least recently used entries until the cache fits `limit` (default: the configured one).
 
-    Entries in `protect` and those leased by live runs stay, even if the cache stays over the limit.
+    What live runs use (`in_use`: their leased keys, and whatever they wrote or read, such as `ctx.map`
+    items, whose keys are not known in advance) stays, even if the cache stays over the limit.
     """
     if limit is None:
         limit = cache_limit(cache.root).bytes
@@ -268,11 +281,11 @@ def prune(cache: ResultCache, protect: Iterable[str] = (), limit: int | None = N
         total = sum(e.size for e in found)
         removed = freed = 0
         if total > limit:
-            keep = set(protect) | leased_keys(cache)
+            keep = in_use(cache)
             for entry in found:
                 if total <= limit:
                     break
-                if entry.key in keep:
+                if entry in keep:
                     continue
                 with contextlib.suppress(FileNotFoundError):
                     entry.path.unlink()

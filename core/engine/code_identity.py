@@ -27,8 +27,10 @@ import sys
 import sysconfig
 import threading
 import types
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from ..errors import Problem
 from ..node_types import NodeType
 
 MAX_FILES = 500  # a project's own modules; more than this is not a project but an environment
@@ -49,18 +51,34 @@ def module_identity(node_type: NodeType, checked: dict[str, dict[str, Any]] | No
     name = f"{module.__name__}@{_file_of(module)}"
     if checked is not None and name in checked:
         return checked[name]
-    with _lock:
-        stored = _memo.get(name)
-        if stored is not None and _stats(stored[1]["files"]) == stored[0]:
-            found = stored[1]
-        else:
-            found = _collect(module)
-            _memo[name] = (_stats(found["files"]), found)
+    found = _identity(module, name)
     if node_type.origin == "builtin":
         found = {**found, "packages": {**found["packages"], "nodeloom": _version("nodeloom")}}
     if checked is not None:
         checked[name] = found
     return found
+
+
+def function_fingerprint(func: Callable[..., Any]) -> str | None:
+    """What `func` can see, for keys of things that are not node types (`ctx.map` items).
+
+    None when its module has no file (a function defined in `__main__` of an interactive session).
+    """
+    module = _module_of(func)
+    path = _file_of(module) if module is not None else None
+    if module is None or path is None:
+        return None
+    return identity_hash(_identity(module, f"{module.__name__}@{path}"))
+
+
+def _identity(module: types.ModuleType, name: str) -> dict[str, Any]:
+    with _lock:
+        stored = _memo.get(name)
+        if stored is not None and _stats(stored[1]["files"]) == stored[0]:
+            return stored[1]
+        found = _collect(module)
+        _memo[name] = (_stats(found["files"]), found)
+        return found
 
 
 def identity_hash(identity: dict[str, Any]) -> str:
@@ -224,3 +242,49 @@ def _version(dist: str) -> str:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return "?"
+
+
+def shadowed_modules(node_types: dict[str, NodeType], file: str | None) -> list[Problem]:
+    """Nodes whose module was already imported from another project's folder, in this process.
+
+    Python imports a module name once per process: an editor that ran a pipeline whose `steps.py` sits
+    in folder A runs A's `steps` for a pipeline in folder B too, silently computing the wrong values.
+    Until modules are imported per folder, such a run is refused with a line saying why. Installed
+    modules are not concerned (a file beside the pipeline never shadows them, by design).
+    """
+    if not file:
+        return []
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(file)))
+    problems: list[Problem] = []
+    elsewhere: dict[str, str | None] = {}  # top-level module -> the other folder's file it came from
+    for node_id, node_type in node_types.items():
+        module = _module_of(node_type.func) if node_type.origin == "py" else None
+        if module is None:
+            continue
+        top = module.__name__.split(".", 1)[0]
+        if top not in elsewhere:
+            elsewhere[top] = _loaded_elsewhere(top, module, folder)
+        loaded = elsewhere[top]
+        if loaded is None:
+            continue
+        problems.append(
+            Problem(
+                f"module '{top}' is already loaded from {loaded}, not from this pipeline's folder: two "
+                "projects' modules share a name in this process; restart the editor to run this pipeline "
+                "(or rename one of the modules)",
+                node=node_id,
+                file=file,
+            )
+        )
+    return problems
+
+
+def _loaded_elsewhere(top: str, module: types.ModuleType, folder: str) -> str | None:
+    """The file `top` was loaded from when the pipeline's folder has its own `top` (else None)."""
+    beside = os.path.join(folder, top)
+    if not (os.path.isfile(beside + ".py") or os.path.isfile(os.path.join(beside, "__init__.py"))):
+        return None
+    loaded = _file_of(sys.modules.get(top) or module)
+    if loaded is None or _installed(loaded) or loaded.startswith(folder + os.sep):
+        return None
+    return loaded

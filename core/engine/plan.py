@@ -21,6 +21,7 @@ from ..model import Node, Pipeline
 from ..node_types import NodeType
 from ..registry import Registry, default_registry
 from ..validation import validate
+from .code_identity import shadowed_modules
 from .options import BACKENDS, RunOptions
 
 
@@ -127,6 +128,8 @@ def build_plan(pipeline: Pipeline, options: RunOptions, registry: Registry | Non
         raise PipelineError(problems)
     snapshot.parameters.update(options.overrides)
     problems = validate(snapshot, registry, file=file)
+    if not problems:  # a same-named module of another project, imported earlier in this process
+        problems = shadowed_modules({nid: registry.get(n.type) for nid, n in snapshot.nodes.items()}, file)
     if problems:
         raise PipelineError(problems)
 

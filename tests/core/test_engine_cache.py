@@ -176,3 +176,39 @@ def test_write_private_makes_a_0600_file_in_a_0700_folder(tmp_path: Path) -> Non
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     assert oct(target.parent.stat().st_mode & 0o777) == "0o700"
     assert oct((tmp_path / "deep").stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_same_named_module_of_another_project_is_refused_not_run(tmp_path: Path) -> None:
+    """In one process (the editor), project B's `steps` must not silently run project A's `steps`."""
+    import json
+    import sys
+
+    from nodeloom.core.errors import PipelineError
+    from nodeloom.core.file_format import loads
+
+    files = {}
+    for name, constant in (("a", 10), ("b", 20)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "twin_steps.py").write_text(
+            f"K = {constant}\n\ndef f(x: int = 1) -> int:\n    return x + K\n"
+        )
+        files[name] = folder / "p.json"
+        doc = {"format": "nodeloom.pipeline", "version": 1, "name": name, "parameters": {}, "edges": []}
+        files[name].write_text(json.dumps({**doc, "nodes": [{"id": "f", "type": "py:twin_steps:f"}]}))
+    try:
+        first = run_pipeline(loads(files["a"].read_text()), RunOptions(file=str(files["a"])))
+        assert first.nodes["f"].outputs == {"result": 11}
+        with pytest.raises(PipelineError) as refused:
+            run_pipeline(loads(files["b"].read_text()), RunOptions(file=str(files["b"])))
+        (problem,) = refused.value.problems
+        assert problem.node == "f" and "already loaded from" in problem.message
+        assert str(tmp_path / "a" / "twin_steps.py") in problem.message
+    finally:
+        from nodeloom.core.registry import default_registry
+
+        default_registry().forget_py(["py:twin_steps:f"])
+        sys.modules.pop("twin_steps", None)
+        for name in files:
+            if str(tmp_path / name) in sys.path:
+                sys.path.remove(str(tmp_path / name))
