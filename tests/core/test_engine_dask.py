@@ -132,6 +132,9 @@ def test_flaky_node_retries(address: str, tmp_path: Path) -> None:
     assert [e.attempt for e in events if isinstance(e, NodeStarted)] == [1, 2, 3]
     warnings = [e.message for e in events if isinstance(e, NodeLog) and e.level == "warning"]
     assert warnings[0].startswith("attempt 1 failed: RuntimeError: flaky failure 1")
+    # On a cluster we did not start, the run leaves only its stop mark in the scheduler's metadata.
+    with distributed.Client(address, set_as_default=False) as client:
+        assert client.get_metadata(["nodeloom", result.run_id]) == {"stop": {"*": True}}
 
 
 def test_timeout_on_its_own_local_cluster_which_is_closed_at_the_end() -> None:
