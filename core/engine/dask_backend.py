@@ -43,7 +43,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import psutil
@@ -51,8 +50,7 @@ import psutil
 from ..errors import PipelineError, Problem
 from ..events import Event, NodeLog, NodeStarted
 from .backend import BaseBackend
-from .cache import ResultCache
-from .invoke import Outcome, Task, one_line_error
+from .invoke import Outcome, Task, one_line_error, store_result
 
 try:
     import distributed
@@ -160,10 +158,9 @@ class DaskBackend(BaseBackend):
 
     def submit(self, worker: str, task: Task, attempt: Attempt) -> str | None:
         """Send the attempt to the cluster; returns an error if it could not be sent."""
-        sent = Task(task.task_id, task.run_id, task.node_id, task.attempt, task.node_type, task.kwargs)
         key = f"nodeloom-{task.node_id}-{task.run_id}-{task.task_id}"
         try:
-            future = self._send(sent, key)
+            future = self._send(task, key)
         except Exception as exc:  # noqa: BLE001 - unpicklable inputs or function, closed client
             return f"cannot send to dask: {one_line_error(exc)}"
         with self._lock:
@@ -173,8 +170,27 @@ class DaskBackend(BaseBackend):
         return None
 
     def _send(self, task: Task, key: str) -> Any:
+        """Submit the attempt as Dask task `key` (no Dask retries: the node's own retries decide).
+
+        The node's result is cached here, by this client, so the copy sent has no cache key. Its
+        `ctx.map` items are cached by the workers only on a cluster we started (same machine, same
+        home); a remote worker must not write into a path of this machine's home on its own disk.
+        """
+        local = self._cluster is not None
+        sent = Task(
+            task.task_id,
+            task.run_id,
+            task.node_id,
+            task.attempt,
+            task.node_type,
+            task.kwargs,
+            None,
+            task.cache_root if local else None,
+            task.map_scope if local else None,
+            task.map_read,
+        )
         return self.client.submit(
-            run_task, task, key, self._topic, self._sys_path, key=key, pure=False, retries=0
+            run_task, sent, key, self._topic, self._sys_path, key=key, pure=False, retries=0
         )
 
     def release(self, worker: str) -> None:
@@ -314,10 +330,11 @@ class DaskBackend(BaseBackend):
                     outcome.finished,
                 )
             else:
-                self._store(entry.task, data)
                 if elapsed is not None:
                     self._measure(entry.task, elapsed)
         self._home.on_outcome(entry.slot, outcome)
+        if outcome.ok:  # written only once the scheduler accepted it (never a late, given-up result)
+            store_result(entry.task, outcome, data, self._home.post)
 
     def _describe(self, exc: BaseException) -> str:
         """One line for a task that ended without a result (not a node's own failure)."""
@@ -343,10 +360,8 @@ class DaskBackend(BaseBackend):
                 return True  # given up meanwhile: nothing to report
             entry.resent += 1
             key = f"{entry.key.rsplit('~', 1)[0]}~{entry.resent}"
-            task = entry.task
-            sent = Task(task.task_id, task.run_id, task.node_id, task.attempt, task.node_type, task.kwargs)
             try:
-                entry.future = self._send(sent, key)
+                entry.future = self._send(entry.task, key)
             except Exception:  # noqa: BLE001 - the client is closing: report the lost worker instead
                 entry.resent = MAX_RESENDS
                 return False
@@ -369,13 +384,4 @@ class DaskBackend(BaseBackend):
                 "10-100 ms per task; each task costs about 1 ms of Dask scheduling and transfer, so this "
                 "pipeline runs faster on the threads or processes backend (or give each node more work)"
             )
-            self._home.post(NodeLog(task.run_id, time.time(), task.node_id, "warning", message))
-
-    def _store(self, task: Task, data: bytes) -> None:
-        if task.cache_key is None:
-            return
-        try:
-            ResultCache(Path(task.cache_root) if task.cache_root else None).store_bytes(task.cache_key, data)
-        except OSError as exc:
-            message = f"result not cached: {one_line_error(exc)}"
             self._home.post(NodeLog(task.run_id, time.time(), task.node_id, "warning", message))

@@ -18,6 +18,7 @@ The outputs come back pickled (`data`), never written to disk here: the client s
 result cache, so a remote cluster works the same as a local one. `print` and `logging` in the node are
 captured into its log (per thread, as on the threads backend). `ctx.cancelled` reads the run's stop
 marks (run cancelled, or this attempt timed out or given up), polled at most every `CANCEL_POLL_S`.
+`ctx.map` items run on the cluster as tasks of their own (`dask_subtasks.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pickle
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import distributed
@@ -34,7 +36,8 @@ from distributed.utils import sync
 
 from ..events import Event, NodeLog, NodeStarted
 from .capture import NodeSink, install_thread_capture, set_thread_sink, uninstall_thread_capture
-from .invoke import Outcome, Task, execute, one_line_error
+from .invoke import Flag, Outcome, Task, execute, one_line_error
+from .map_tasks import SubtaskRunner
 
 CANCEL_POLL_S = 0.1
 ALL = "*"  # the stop mark of the whole run (cancel); other stop marks are Dask keys
@@ -77,8 +80,8 @@ class RunMarks:
 class StopFlag:
     """`ctx.cancelled` on a Dask worker: the run's stop marks, asked at most every CANCEL_POLL_S."""
 
-    def __init__(self, worker: Any, marks: RunMarks, key: str) -> None:
-        self._worker, self._path, self._key = worker, marks.stop_path()[:-1], key
+    def __init__(self, worker: Any, marks: RunMarks, *keys: str) -> None:
+        self._worker, self._path, self._keys = worker, marks.stop_path()[:-1], keys or (ALL,)
         self._checked = float("-inf")
         self._set = False
 
@@ -92,7 +95,7 @@ class StopFlag:
                 )
             except Exception:  # noqa: BLE001 - scheduler unreachable: keep going, the client decides
                 return False
-            self._set = isinstance(marks, dict) and bool(marks.get(ALL) or marks.get(self._key))
+            self._set = isinstance(marks, dict) and any(marks.get(key) for key in (ALL, *self._keys))
         return self._set
 
 
@@ -118,12 +121,18 @@ def run_task(
         emit(NodeStarted(task.run_id, time.time(), task.node_id, task.attempt, before))
         return Outcome(task.task_id, False, None, lost_worker_error(before), time.time()), None, events, 0.0
     emit(NodeStarted(task.run_id, time.time(), task.node_id, task.attempt, worker.address))
+
+    def subtasks(flag: Flag, emit_to: Callable[[Event], None]) -> SubtaskRunner:
+        from .dask_subtasks import DaskSubtaskRunner  # ctx.map: its items run on the cluster too
+
+        return DaskSubtaskRunner(flag, emit_to, marks, key)
+
     sink = NodeSink(task.node_id, task.run_id, emit, time.time)
     install_thread_capture()
     set_thread_sink(sink)
     begin = time.perf_counter()
     try:
-        outcome, data = execute(task, emit, StopFlag(worker, marks, key), pickled=True)
+        outcome, data = execute(task, emit, StopFlag(worker, marks, key), pickled=True, subtasks=subtasks)
     except BaseException as exc:  # noqa: BLE001 - CancelledError, GeneratorExit, a node's own BaseException
         text = "".join(traceback.format_exception(exc)).rstrip()
         emit(NodeLog(task.run_id, time.time(), task.node_id, "error", text))
