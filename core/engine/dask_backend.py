@@ -48,8 +48,8 @@ from typing import Any, Protocol
 import psutil
 
 from ..errors import PipelineError, Problem
-from ..events import Event, NodeLog, NodeStarted
-from .backend import BaseBackend
+from ..events import NodeLog, NodeStarted
+from .backend import BaseBackend, Reporter
 from .invoke import Outcome, Task, one_line_error, store_result
 
 try:
@@ -90,12 +90,6 @@ def _quiet_dask_logs() -> Callable[[], None]:
     return restore
 
 
-class Home(Protocol):
-    def post(self, event: Event) -> None: ...
-
-    def on_outcome(self, worker: str, outcome: Outcome) -> object: ...
-
-
 class Attempt(Protocol):
     stopped: bool
 
@@ -118,11 +112,11 @@ class DaskBackend(BaseBackend):
     deferred_start = True  # NodeStarted comes from the task, with the worker's address
 
     def __init__(
-        self, workers: int | None, address: str | None, home: Home, run_id: str, file: str | None
+        self, workers: int | None, address: str | None, reporter: Reporter, run_id: str, file: str | None
     ) -> None:
         if distributed is None:
             raise PipelineError([Problem(INSTALL_HINT, file=file)])
-        self._home = home
+        self._reporter = reporter
         self._restore_logs = _quiet_dask_logs()
         self._abandoned = False
         self._cluster: Any = None
@@ -271,7 +265,7 @@ class DaskBackend(BaseBackend):
 
     def _post_started(self, entry: _Running, worker: str) -> None:
         task = entry.task
-        self._home.post(NodeStarted(task.run_id, time.time(), task.node_id, task.attempt, worker))
+        self._reporter.post(NodeStarted(task.run_id, time.time(), task.node_id, task.attempt, worker))
         entry.delivered = max(entry.delivered, 1)
 
     # -- Dask's threads ---------------------------------------------------------------------------------
@@ -286,7 +280,7 @@ class DaskBackend(BaseBackend):
             if entry is None or entry.attempt.stopped or seq != entry.delivered:
                 return  # finished, abandoned, or out of order: the returned list has it
             entry.delivered += 1
-            self._home.post(node_event)
+            self._reporter.post(node_event)
 
     def _on_done(self, task_id: int, future: Any) -> None:
         """The attempt's future finished (Dask's callback thread): post its missing events, then its end."""
@@ -316,7 +310,7 @@ class DaskBackend(BaseBackend):
             if not events and entry.delivered == 0:
                 self._post_started(entry, ran_on if ran_on not in (None, "unknown") else QUEUED)
             for node_event in events[entry.delivered :]:
-                self._home.post(node_event)
+                self._reporter.post(node_event)
             entry.delivered = max(entry.delivered, len(events))
         if outcome.ok and data is not None:
             try:
@@ -332,9 +326,9 @@ class DaskBackend(BaseBackend):
             else:
                 if elapsed is not None:
                     self._measure(entry.task, elapsed)
-        self._home.on_outcome(entry.slot, outcome)
+        self._reporter.on_outcome(entry.slot, outcome)
         if outcome.ok:  # written only once the scheduler accepted it (never a late, given-up result)
-            store_result(entry.task, outcome, data, self._home.post)
+            store_result(entry.task, outcome, data, self._reporter.post)
 
     def _describe(self, exc: BaseException) -> str:
         """One line for a task that ended without a result (not a node's own failure)."""
@@ -384,4 +378,4 @@ class DaskBackend(BaseBackend):
                 "10-100 ms per task; each task costs about 1 ms of Dask scheduling and transfer, so this "
                 "pipeline runs faster on the threads or processes backend (or give each node more work)"
             )
-            self._home.post(NodeLog(task.run_id, time.time(), task.node_id, "warning", message))
+            self._reporter.post(NodeLog(task.run_id, time.time(), task.node_id, "warning", message))
