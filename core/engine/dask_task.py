@@ -11,8 +11,10 @@ Executions equal attempts. Before it calls the node, the task *claims* its Dask 
 metadata (`RunMarks.claim`, one round trip, ~0.5 ms). When a worker dies mid-task, Dask re-runs the key
 elsewhere (up to `distributed.scheduler.allowed-failures` times, 3 by default on a cluster we did not
 start); the re-run finds the claim, does not call the node again and reports the lost worker as the
-attempt's failure, so the node's own `retries` decide what happens next. The claim also tells the
-client whether a task lost with its worker had started at all (a task only queued there is re-sent).
+attempt's failure, so the node's own `retries` decide what happens next. The same holds when a worker
+dies holding a finished result not yet collected (another node crashed it): Dask would recompute it,
+the claim refuses, and the node's retries decide. The claim also tells the client whether a task lost
+with its worker had started at all (a task only queued there is re-sent).
 
 The outputs come back pickled (`data`), never written to disk here: the client stores them in its own
 result cache, so a remote cluster works the same as a local one. `print` and `logging` in the node are
@@ -45,7 +47,10 @@ ALL = "*"  # the stop mark of the whole run (cancel); other stop marks are Dask 
 
 def lost_worker_error(address: str | None) -> str:
     where = f"the dask worker {address}" if address else "its dask worker"
-    return f"lost worker: {where} died while running this node (os._exit, a crash, a kill or out of memory)"
+    return (
+        f"lost worker: {where} died while running this node or before its result was collected "
+        "(os._exit, a crash, a kill or out of memory)"
+    )
 
 
 class RunMarks:

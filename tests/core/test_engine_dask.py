@@ -193,18 +193,15 @@ def lines(path: Path) -> int:
 
 def test_cli_node_killing_its_worker_runs_once_per_attempt_on_our_cluster(tmp_path: Path) -> None:
     # Issue 8.5: Dask used to run it 4 times (its own re-runs on KilledWorker) while reporting 1 attempt.
-    died, crashed, recovered = tmp_path / "died", tmp_path / "crashed", tmp_path / "recovered"
+    died, crashed, recovered, fine = (tmp_path / name for name in ("died", "crashed", "recovered", "fine"))
     nodes = [
         {"id": "dies", "type": D + "die", "params": {"counter": str(died)}, "retries": 1},
         {"id": "crashes", "type": D + "segfault", "params": {"counter": str(crashed)}},
-        {
-            "id": "second_time_lucky",
-            "type": D + "die_first",
-            "params": {"counter": str(recovered)},
-            "retries": 1,
-        },
-        {"id": "fine", "type": N + "number", "params": {"value": 4}},
+        {"id": "second_time_lucky", "type": D + "die_first", "params": {"counter": str(recovered)}},
+        {"id": "fine", "type": N + "number", "params": {"value": 4, "counter": str(fine)}},
     ]
+    for node in nodes[2:]:  # a worker crashed by another node may take their uncollected results along
+        node["retries"] = 4
     path = write(tmp_path / "kill.json", nodes, name="dask-kill")
     out = tmp_path / "results.json"
     done = cli("run", str(path), "--backend", "dask", "--no-cache", "--results", str(out), timeout=120)
@@ -213,9 +210,9 @@ def test_cli_node_killing_its_worker_runs_once_per_attempt_on_our_cluster(tmp_pa
     assert (results["dies"]["status"], results["dies"]["attempts"], lines(died)) == ("failed", 2, 2)
     assert results["dies"]["error"].startswith("lost worker: the dask worker tcp://")
     assert (results["crashes"]["status"], results["crashes"]["attempts"], lines(crashed)) == ("failed", 1, 1)
-    assert (results["second_time_lucky"]["status"], lines(recovered)) == ("succeeded", 2)
-    assert results["second_time_lucky"]["attempts"] == 2
-    assert results["fine"]["outputs"]["result"] == 4
+    lucky, good = results["second_time_lucky"], results["fine"]
+    assert (lucky["status"], lucky["attempts"]) == ("succeeded", lines(recovered)) and lines(recovered) >= 2
+    assert (good["outputs"]["result"], good["attempts"]) == (4, lines(fine))  # executions == attempts
     assert "Traceback" not in done.stderr + done.stdout
     assert "started   crashes on tcp://127.0.0.1:" in done.stdout  # the worker it died on
 
