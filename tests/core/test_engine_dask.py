@@ -252,7 +252,7 @@ def test_cli_base_exceptions_fail_alone_and_named(tmp_path: Path) -> None:
     assert results["after"]["status"] == "skipped" and results["fine"]["status"] == "succeeded"
 
 
-def test_cli_bad_scheduler_address_is_one_line_and_fast(tmp_path: Path) -> None:
+def test_cli_bad_scheduler_address_is_one_line_and_fast(cluster, tmp_path: Path) -> None:
     # Issue 8.13: `--scheduler notanaddress` took 21 s and ended in a traceback.
     import socket
     import threading
@@ -279,6 +279,7 @@ def test_cli_bad_scheduler_address_is_one_line_and_fast(tmp_path: Path) -> None:
         f"tcp://127.0.0.1:{free_port}": "nothing is listening there (connection refused)",
         "tcp://no-such-host.invalid:8786": "unknown host 'no-such-host.invalid'",
         f"tcp://127.0.0.1:{talker.getsockname()[1]}": "something answers there, but not a dask scheduler",
+        next(iter(cluster.scheduler_info["workers"])): "that is a dask Worker, not a scheduler",
     }
     try:
         for address, expected in cases.items():
