@@ -133,8 +133,9 @@ def main() -> None:
     print(f"per node: Nodeloom on Dask adds {(ours - floor) / args.nodes * 1000:.2f} ms over client.map")
     mean = {name: sum(values) / len(values) for name, values in tasks.items()}
     print(
-        f"mean time inside each task: {mean['dask']:.1f} ms (Nodeloom), {mean['map']:.1f} ms (client.map); "
-        "a gap here is machine load, not submission overhead"
+        f"mean time inside each task: {mean['dask']:.1f} ms (Nodeloom), {mean['map']:.1f} ms (client.map): "
+        "a gap here is in executing the tasks (load, or CPU taken by Dask's own queueing on few cores), "
+        "not in submitting them"
     )
 
 
