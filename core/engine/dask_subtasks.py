@@ -71,9 +71,9 @@ class DaskSubtaskRunner:
     def __init__(self, flag: Flag, emit: Callable[[Event], None], marks: RunMarks, parent_key: str) -> None:
         self._flag, self._emit, self._marks = flag, emit, marks
         self._client = distributed.get_client()
-        if not getattr(_seceded, "done", False):
+        if getattr(_seceded, "key", None) != parent_key:  # once per node task (a thread may be reused)
             distributed.secede()
-            _seceded.done = True
+            _seceded.key = parent_key
         self.capacity = max(1, sum(self._client.nthreads().values()))
         self._key = f"{parent_key}-map{next(_maps)}"
         self._stop_keys = (ALL, parent_key, self._key)
