@@ -133,7 +133,6 @@ class DaskBackend(BaseBackend):
             reason = str(exc) if isinstance(exc, ConnectionError) else one_line_error(exc)
             raise PipelineError([Problem(f"cannot use {where}: {reason}", file=file)]) from None
         self.address = address or self.client.scheduler.address
-        self.dashboard = dask_cluster.dashboard_link(self.client)
         self.max_workers = max(1, threads)
         self._slots = [f"dask-{i + 1}" for i in range(self.max_workers)]
         self._idle = list(reversed(self._slots))

@@ -385,3 +385,12 @@ def test_a_node_lost_while_queued_on_a_dying_worker_is_resent_not_failed(tmp_pat
             blocker.result(timeout=30)
     assert result.nodes["queued"].status is NodeStatus.SUCCEEDED and result.nodes["queued"].attempts == 1
     assert lines(counter) == 1 and len(resends) == 1
+
+
+def test_cli_scheduler_without_workers_is_one_line_not_a_hang(tmp_path: Path) -> None:
+    path = write(tmp_path / "one.json", [{"id": "a", "type": N + "number"}])
+    with distributed.LocalCluster(n_workers=0, dashboard_address=None, silence_logs=logging.ERROR) as empty:
+        done = cli("run", str(path), "--scheduler", empty.scheduler_address, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "has no workers" in done.stderr and "dask worker tcp://" in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
