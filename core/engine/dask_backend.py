@@ -58,7 +58,7 @@ try:
     from . import dask_cluster
     from .dask_task import ALL, RunMarks, lost_worker_error, run_task
 except ImportError:  # the optional extra `nodeloom[dask]` is not installed
-    distributed = None
+    distributed = None  # type: ignore[assignment]
 
 INSTALL_HINT = "the dask backend needs dask.distributed: pip install 'nodeloom[dask]'"
 MAX_RESENDS = 3  # a task lost with its worker before it started is sent again this often
