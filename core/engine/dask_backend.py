@@ -43,16 +43,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import psutil
 
 from ..errors import PipelineError, Problem
-from ..events import Event, NodeLog, NodeStarted
-from .backend import BaseBackend
-from .cache import ResultCache
-from .invoke import Outcome, Task, one_line_error
+from ..events import NodeLog, NodeStarted
+from .backend import BaseBackend, Reporter
+from .invoke import Outcome, Task, one_line_error, store_result
 
 try:
     import distributed
@@ -60,7 +58,7 @@ try:
     from . import dask_cluster
     from .dask_task import ALL, RunMarks, lost_worker_error, run_task
 except ImportError:  # the optional extra `nodeloom[dask]` is not installed
-    distributed = None
+    distributed = None  # type: ignore[assignment]
 
 INSTALL_HINT = "the dask backend needs dask.distributed: pip install 'nodeloom[dask]'"
 MAX_RESENDS = 3  # a task lost with its worker before it started is sent again this often
@@ -92,12 +90,6 @@ def _quiet_dask_logs() -> Callable[[], None]:
     return restore
 
 
-class Home(Protocol):
-    def post(self, event: Event) -> None: ...
-
-    def on_outcome(self, worker: str, outcome: Outcome) -> object: ...
-
-
 class Attempt(Protocol):
     stopped: bool
 
@@ -120,11 +112,11 @@ class DaskBackend(BaseBackend):
     deferred_start = True  # NodeStarted comes from the task, with the worker's address
 
     def __init__(
-        self, workers: int | None, address: str | None, home: Home, run_id: str, file: str | None
+        self, workers: int | None, address: str | None, reporter: Reporter, run_id: str, file: str | None
     ) -> None:
         if distributed is None:
             raise PipelineError([Problem(INSTALL_HINT, file=file)])
-        self._home = home
+        self._reporter = reporter
         self._restore_logs = _quiet_dask_logs()
         self._abandoned = False
         self._cluster: Any = None
@@ -141,7 +133,6 @@ class DaskBackend(BaseBackend):
             reason = str(exc) if isinstance(exc, ConnectionError) else one_line_error(exc)
             raise PipelineError([Problem(f"cannot use {where}: {reason}", file=file)]) from None
         self.address = address or self.client.scheduler.address
-        self.dashboard = dask_cluster.dashboard_link(self.client)
         self.max_workers = max(1, threads)
         self._slots = [f"dask-{i + 1}" for i in range(self.max_workers)]
         self._idle = list(reversed(self._slots))
@@ -160,10 +151,9 @@ class DaskBackend(BaseBackend):
 
     def submit(self, worker: str, task: Task, attempt: Attempt) -> str | None:
         """Send the attempt to the cluster; returns an error if it could not be sent."""
-        sent = Task(task.task_id, task.run_id, task.node_id, task.attempt, task.node_type, task.kwargs)
         key = f"nodeloom-{task.node_id}-{task.run_id}-{task.task_id}"
         try:
-            future = self._send(sent, key)
+            future = self._send(task, key)
         except Exception as exc:  # noqa: BLE001 - unpicklable inputs or function, closed client
             return f"cannot send to dask: {one_line_error(exc)}"
         with self._lock:
@@ -173,8 +163,27 @@ class DaskBackend(BaseBackend):
         return None
 
     def _send(self, task: Task, key: str) -> Any:
+        """Submit the attempt as Dask task `key` (no Dask retries: the node's own retries decide).
+
+        The node's result is cached here, by this client, so the copy sent has no cache key. Its
+        `ctx.map` items are cached by the workers only on a cluster we started (same machine, same
+        home); a remote worker must not write into a path of this machine's home on its own disk.
+        """
+        local = self._cluster is not None
+        sent = Task(
+            task.task_id,
+            task.run_id,
+            task.node_id,
+            task.attempt,
+            task.node_type,
+            task.kwargs,
+            None,
+            task.cache_root if local else None,
+            task.map_scope if local else None,
+            task.map_read,
+        )
         return self.client.submit(
-            run_task, task, key, self._topic, self._sys_path, key=key, pure=False, retries=0
+            run_task, sent, key, self._topic, self._sys_path, key=key, pure=False, retries=0
         )
 
     def release(self, worker: str) -> None:
@@ -255,7 +264,7 @@ class DaskBackend(BaseBackend):
 
     def _post_started(self, entry: _Running, worker: str) -> None:
         task = entry.task
-        self._home.post(NodeStarted(task.run_id, time.time(), task.node_id, task.attempt, worker))
+        self._reporter.post(NodeStarted(task.run_id, time.time(), task.node_id, task.attempt, worker))
         entry.delivered = max(entry.delivered, 1)
 
     # -- Dask's threads ---------------------------------------------------------------------------------
@@ -270,7 +279,7 @@ class DaskBackend(BaseBackend):
             if entry is None or entry.attempt.stopped or seq != entry.delivered:
                 return  # finished, abandoned, or out of order: the returned list has it
             entry.delivered += 1
-            self._home.post(node_event)
+            self._reporter.post(node_event)
 
     def _on_done(self, task_id: int, future: Any) -> None:
         """The attempt's future finished (Dask's callback thread): post its missing events, then its end."""
@@ -300,7 +309,7 @@ class DaskBackend(BaseBackend):
             if not events and entry.delivered == 0:
                 self._post_started(entry, ran_on if ran_on not in (None, "unknown") else QUEUED)
             for node_event in events[entry.delivered :]:
-                self._home.post(node_event)
+                self._reporter.post(node_event)
             entry.delivered = max(entry.delivered, len(events))
         if outcome.ok and data is not None:
             try:
@@ -314,10 +323,11 @@ class DaskBackend(BaseBackend):
                     outcome.finished,
                 )
             else:
-                self._store(entry.task, data)
                 if elapsed is not None:
                     self._measure(entry.task, elapsed)
-        self._home.on_outcome(entry.slot, outcome)
+        self._reporter.on_outcome(entry.slot, outcome)
+        if outcome.ok:  # written only once the scheduler accepted it (never a late, given-up result)
+            store_result(entry.task, outcome, data, self._reporter.post)
 
     def _describe(self, exc: BaseException) -> str:
         """One line for a task that ended without a result (not a node's own failure)."""
@@ -343,10 +353,8 @@ class DaskBackend(BaseBackend):
                 return True  # given up meanwhile: nothing to report
             entry.resent += 1
             key = f"{entry.key.rsplit('~', 1)[0]}~{entry.resent}"
-            task = entry.task
-            sent = Task(task.task_id, task.run_id, task.node_id, task.attempt, task.node_type, task.kwargs)
             try:
-                entry.future = self._send(sent, key)
+                entry.future = self._send(entry.task, key)
             except Exception:  # noqa: BLE001 - the client is closing: report the lost worker instead
                 entry.resent = MAX_RESENDS
                 return False
@@ -369,13 +377,4 @@ class DaskBackend(BaseBackend):
                 "10-100 ms per task; each task costs about 1 ms of Dask scheduling and transfer, so this "
                 "pipeline runs faster on the threads or processes backend (or give each node more work)"
             )
-            self._home.post(NodeLog(task.run_id, time.time(), task.node_id, "warning", message))
-
-    def _store(self, task: Task, data: bytes) -> None:
-        if task.cache_key is None:
-            return
-        try:
-            ResultCache(Path(task.cache_root) if task.cache_root else None).store_bytes(task.cache_key, data)
-        except OSError as exc:
-            message = f"result not cached: {one_line_error(exc)}"
-            self._home.post(NodeLog(task.run_id, time.time(), task.node_id, "warning", message))
+            self._reporter.post(NodeLog(task.run_id, time.time(), task.node_id, "warning", message))

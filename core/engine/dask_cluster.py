@@ -128,7 +128,16 @@ def connect(address: str) -> Any:
     problem = address_problem(address)
     if problem is not None:
         raise ConnectionError(problem)
-    return distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    try:  # a scheduler without workers would leave the run waiting forever
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+    except Exception:  # noqa: BLE001 - a timeout, or the scheduler went away meanwhile
+        with contextlib.suppress(Exception):
+            client.close()
+        raise ConnectionError(
+            f"it has no workers (none joined within {CONNECT_TIMEOUT_S} s); start one with `dask worker {address}`"
+        ) from None
+    return client
 
 
 def start_local(workers: int | None) -> tuple[Any, Any]:
@@ -151,16 +160,3 @@ def start_local(workers: int | None) -> tuple[Any, Any]:
         with contextlib.suppress(Exception):
             cluster.close()
         raise
-
-
-def dashboard_link(client: Any) -> str | None:
-    """The cluster's dashboard URL, or None when its scheduler serves none (bokeh not installed there)."""
-    try:
-        services = client.scheduler_info().get("services", {})
-    except Exception:  # noqa: BLE001 - a closed client: no link to show
-        return None
-    if "dashboard" not in services:
-        return None
-    with contextlib.suppress(Exception):
-        return str(client.dashboard_link)
-    return None

@@ -11,13 +11,16 @@ Executions equal attempts. Before it calls the node, the task *claims* its Dask 
 metadata (`RunMarks.claim`, one round trip, ~0.5 ms). When a worker dies mid-task, Dask re-runs the key
 elsewhere (up to `distributed.scheduler.allowed-failures` times, 3 by default on a cluster we did not
 start); the re-run finds the claim, does not call the node again and reports the lost worker as the
-attempt's failure, so the node's own `retries` decide what happens next. The claim also tells the
-client whether a task lost with its worker had started at all (a task only queued there is re-sent).
+attempt's failure, so the node's own `retries` decide what happens next. The same holds when a worker
+dies holding a finished result not yet collected (another node crashed it): Dask would recompute it,
+the claim refuses, and the node's retries decide. The claim also tells the client whether a task lost
+with its worker had started at all (a task only queued there is re-sent).
 
 The outputs come back pickled (`data`), never written to disk here: the client stores them in its own
 result cache, so a remote cluster works the same as a local one. `print` and `logging` in the node are
 captured into its log (per thread, as on the threads backend). `ctx.cancelled` reads the run's stop
 marks (run cancelled, or this attempt timed out or given up), polled at most every `CANCEL_POLL_S`.
+`ctx.map` items run on the cluster as tasks of their own (`dask_subtasks.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import pickle
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import distributed
@@ -34,7 +38,8 @@ from distributed.utils import sync
 
 from ..events import Event, NodeLog, NodeStarted
 from .capture import NodeSink, install_thread_capture, set_thread_sink, uninstall_thread_capture
-from .invoke import Outcome, Task, execute, one_line_error
+from .invoke import Flag, Outcome, Task, execute, one_line_error
+from .map_tasks import SubtaskRunner
 
 CANCEL_POLL_S = 0.1
 ALL = "*"  # the stop mark of the whole run (cancel); other stop marks are Dask keys
@@ -42,7 +47,10 @@ ALL = "*"  # the stop mark of the whole run (cancel); other stop marks are Dask 
 
 def lost_worker_error(address: str | None) -> str:
     where = f"the dask worker {address}" if address else "its dask worker"
-    return f"lost worker: {where} died while running this node (os._exit, a crash, a kill or out of memory)"
+    return (
+        f"lost worker: {where} died while running this node or before its result was collected "
+        "(os._exit, a crash, a kill or out of memory)"
+    )
 
 
 class RunMarks:
@@ -77,8 +85,8 @@ class RunMarks:
 class StopFlag:
     """`ctx.cancelled` on a Dask worker: the run's stop marks, asked at most every CANCEL_POLL_S."""
 
-    def __init__(self, worker: Any, marks: RunMarks, key: str) -> None:
-        self._worker, self._path, self._key = worker, marks.stop_path()[:-1], key
+    def __init__(self, worker: Any, marks: RunMarks, *keys: str) -> None:
+        self._worker, self._path, self._keys = worker, marks.stop_path()[:-1], keys or (ALL,)
         self._checked = float("-inf")
         self._set = False
 
@@ -92,7 +100,7 @@ class StopFlag:
                 )
             except Exception:  # noqa: BLE001 - scheduler unreachable: keep going, the client decides
                 return False
-            self._set = isinstance(marks, dict) and bool(marks.get(ALL) or marks.get(self._key))
+            self._set = isinstance(marks, dict) and any(marks.get(key) for key in (ALL, *self._keys))
         return self._set
 
 
@@ -118,12 +126,18 @@ def run_task(
         emit(NodeStarted(task.run_id, time.time(), task.node_id, task.attempt, before))
         return Outcome(task.task_id, False, None, lost_worker_error(before), time.time()), None, events, 0.0
     emit(NodeStarted(task.run_id, time.time(), task.node_id, task.attempt, worker.address))
+
+    def subtasks(flag: Flag, emit_to: Callable[[Event], None]) -> SubtaskRunner:
+        from .dask_subtasks import DaskSubtaskRunner  # ctx.map: its items run on the cluster too
+
+        return DaskSubtaskRunner(flag, emit_to, marks, key)
+
     sink = NodeSink(task.node_id, task.run_id, emit, time.time)
     install_thread_capture()
     set_thread_sink(sink)
     begin = time.perf_counter()
     try:
-        outcome, data = execute(task, emit, StopFlag(worker, marks, key), pickled=True)
+        outcome, data = execute(task, emit, StopFlag(worker, marks, key), pickled=True, subtasks=subtasks)
     except BaseException as exc:  # noqa: BLE001 - CancelledError, GeneratorExit, a node's own BaseException
         text = "".join(traceback.format_exception(exc)).rstrip()
         emit(NodeLog(task.run_id, time.time(), task.node_id, "error", text))

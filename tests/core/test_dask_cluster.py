@@ -220,9 +220,9 @@ def test_a_worker_killed_mid_run_fails_its_node_clearly_and_the_run_ends(
     nodes = [
         {"id": "victim", "type": D + "pid_then_hang", "params": {"marker": str(marker), "seconds": 30}},
         {"id": "after", "type": N + "double"},
-        {"id": "o1", "type": N + "slow", "params": {"x": 1, "seconds": 0.3}},
-        {"id": "o2", "type": N + "slow", "params": {"x": 2, "seconds": 0.3}},
-        {"id": "o3", "type": N + "slow", "params": {"x": 3, "seconds": 0.3}},
+        {"id": "o1", "type": N + "slow", "params": {"x": 1, "seconds": 0.3}, "retries": 2},
+        {"id": "o2", "type": N + "slow", "params": {"x": 2, "seconds": 0.3}, "retries": 2},
+        {"id": "o3", "type": N + "slow", "params": {"x": 3, "seconds": 0.3}, "retries": 2},
     ]
 
     def kill_the_worker() -> None:
