@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
-EXAMPLE := resources/examples/regression_demo.json
+EXAMPLE := resources/examples/digits_svm_grid_search.json
 
 .PHONY: run edit test lint bench screenshot bundle clean
 
@@ -22,7 +22,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy && $(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do QT_QPA_PLATFORM=offscreen $(VENV)/bin/python $$b || exit 1; done
@@ -30,7 +30,8 @@ bench: $(STAMP)
 screenshot:
 	$(MAKE) SYSDEPS=--gui $(STAMP)
 	bash scripts/system-deps.sh --gui
-	xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/bin/python scripts/screenshot.py docs/screenshot.png
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(VENV)/bin/python scripts/screenshot.py docs
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/nodeloom render $(EXAMPLE) -o docs/canvas.png
 
 # A one-folder desktop bundle in dist/nodeloom/ (PyInstaller; no display needed to build it).
 bundle: $(STAMP)

@@ -20,7 +20,7 @@ if "NODELOOM_HOME" not in os.environ:
 from nodeloom.desktop.app import create_app, open_window  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "resources" / "examples" / "regression_demo.json"
+EXAMPLE = Path(__file__).resolve().parents[1] / "resources" / "examples" / "digits_svm_grid_search.json"
 
 
 def main(out: str) -> int:
@@ -58,7 +58,7 @@ def main(out: str) -> int:
             QTimer.singleShot(800, run_view)
 
     def run_view() -> None:
-        window.scene.select_nodes(["train"])
+        window.scene.select_nodes(["search"])
         QTimer.singleShot(700, lambda: (grab(run_png), app.quit()))
 
     QTimer.singleShot(800, editor_view)
