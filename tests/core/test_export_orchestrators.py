@@ -129,7 +129,12 @@ def test_prefect_flows_match_nodeloom_run(wheel: Path, pipelines: dict[str, Path
     assert "@flow(" in code and ".submit(" in code and "retries=" in code
     work = tmp_path / "prefect-run"
     work.mkdir()
-    runs = run_driver(python, files, work, {"PREFECT_HOME": str(tmp_path / "prefect-home")})
+    # a loaded CI machine can take longer than Prefect's 20 s to start its temporary server
+    prefect_env = {
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
+    }
+    runs = run_driver(python, files, work, prefect_env)
     for name, pipeline in pipelines.items():
         status, printed = runs[name]
         assert status == "ok", (name, printed[-3000:])
