@@ -134,6 +134,11 @@ def test_installed_wheel_works_outside_the_checkout(built_wheel: tuple[Path, str
         ["validate", str(example)],
         ["run", str(example)],
         ["render", str(example), "-o", "demo.png"],
+        *(  # a scikit-learn example: estimators the nodes import by class path at run time are bundled
+            [["run", str(ml_example), "--no-cache"]]
+            if (ml_example := example.with_name("diabetes_ridge.json")).is_file()
+            else []
+        ),
         ["export", str(example), "--to", "python", "-o", "demo.py"],
     ):
         proc = nl(*args)
@@ -229,6 +234,11 @@ def test_bundle_runs_headless(bundle: Path, tmp_path: Path) -> None:
         ["run", str(example), "--no-cache"],
         ["run", str(example), "--no-cache", "--backend", "processes", "--workers", "2"],
         ["render", str(example), "-o", "demo.png"],
+        *(  # a scikit-learn example: estimators the nodes import by class path at run time are bundled
+            [["run", str(ml_example), "--no-cache"]]
+            if (ml_example := example.with_name("diabetes_ridge.json")).is_file()
+            else []
+        ),
         ["export", str(example), "--to", "airflow", "-o", "dag.py"],
     ):
         proc = run(*args)

@@ -32,7 +32,7 @@ def venv_for(requirements: tuple[str, ...]) -> Path:
     kind = requirements[0].split(">")[0].split("<")[0]
     venv = cache_root() / f"{kind}-{key}"
     stamp = venv / ".complete"
-    if stamp.exists():
+    if stamp.exists() and (venv / "bin" / "pip").exists():  # a half-deleted venv is built again
         return venv
     for old in cache_root().glob(f"{kind}-*"):  # an older set of requirements: ~0.5 GB each, not kept
         shutil.rmtree(old, ignore_errors=True)
