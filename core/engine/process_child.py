@@ -134,10 +134,8 @@ def worker_main(
             message = conn.recv()
         except (EOFError, OSError):
             return
-        except Exception:  # noqa: BLE001 - an item whose function does not import here
-            if isinstance(sys.exc_info()[1], KeyboardInterrupt):
-                raise
-            send(("subfail", one_line_error(sys.exc_info()[1] or Exception())))  # type: ignore[arg-type]
+        except BaseException as exc:  # noqa: BLE001 - a task or item that cannot be loaded here
+            send(("loadfail", one_line_error(exc)))  # the parent fails what it sent last
             continue
         if message is None:
             return

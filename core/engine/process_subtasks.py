@@ -109,7 +109,7 @@ class ProcessSubtaskPool:
 
     # -- from a map worker's reader thread ---------------------------------------------------------------
     def on_message(self, worker: ProcessWorker, message: Any) -> None:
-        if isinstance(message, tuple) and message and message[0] in ("subdone", "subfail"):
+        if isinstance(message, tuple) and message and message[0] in ("subdone", "loadfail"):
             with self._lock:
                 job = self._busy.pop(worker.name, None)
                 if job is None:

@@ -31,6 +31,7 @@ from .cache import ResultCache, scope_of
 from .cancel import RunCancel, hurried
 from .invoke import Outcome, Task
 from .keys import signatures, why_not_cached
+from .map_tasks import load_entry
 from .options import RunOptions
 from .plan import Plan, disabled_reasons, gather_inputs
 from .results import NodeResult
@@ -202,7 +203,7 @@ class Scheduler:
         if self.cache is None or not self.plan.nodes[nid].node.cache or nid in self.forced:
             return False
         begin = time.time()
-        entry = self.cache.load(self.keys[nid])
+        entry = load_entry(self.cache, self.keys[nid])
         if entry is None:
             return False
         now = time.time()

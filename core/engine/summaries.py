@@ -19,6 +19,7 @@ from typing import Any
 _SCALARS = (str, int, float, bool, type(None))
 SHORT_LIMIT = 80
 MAX_DEPTH = 100
+MAX_ELEMENTS = 1_000_000  # a results file shows bigger values as a summary
 _LOG10_2 = math.log10(2)
 
 
@@ -34,15 +35,20 @@ def int_is_printable(value: int) -> bool:
 
 
 def is_json_value(value: Any, _depth: int = 0) -> bool:
-    """True if `value` is JSON as it stands (finite numbers, str keys, lists/tuples/dicts of JSON)."""
+    """True if `value` is JSON as it stands (finite numbers, str keys, lists/tuples/dicts of JSON).
+
+    At most `MAX_ELEMENTS` elements are looked at, counting a shared or cyclic part each time it is
+    reached (as `json.dumps` would write it): a list holding itself twice is not JSON, not a hang.
+    """
     try:
-        return _is_json(value, _depth)
+        return _is_json(value, _depth, [MAX_ELEMENTS])
     except Exception:  # noqa: BLE001 - e.g. a container mutated by a still-running thread
         return False
 
 
-def _is_json(value: Any, depth: int) -> bool:
-    if depth > MAX_DEPTH:
+def _is_json(value: Any, depth: int, budget: list[int]) -> bool:
+    budget[0] -= 1
+    if depth > MAX_DEPTH or budget[0] < 0:
         return False
     kind = type(value)
     if kind is float:
@@ -54,9 +60,11 @@ def _is_json(value: Any, depth: int) -> bool:
     if kind is bool or value is None:
         return True
     if kind is list or kind is tuple:
-        return all(_is_json(v, depth + 1) for v in value)
+        return all(_is_json(v, depth + 1, budget) for v in value)
     if kind is dict:
-        return all(type(k) is str and _encodable(k) and _is_json(v, depth + 1) for k, v in value.items())
+        return all(
+            type(k) is str and _encodable(k) and _is_json(v, depth + 1, budget) for k, v in value.items()
+        )
     return False
 
 
