@@ -122,7 +122,7 @@ class EitherFlag:
 def run_subtask(
     sub: Subtask, flag: Flag, emit: Callable[[Event], None], worker: str, pickled: bool
 ) -> SubtaskReport:
-    """Run one item; with `pickled`, the value travels as `data` (a process worker sends it home)."""
+    """Run one item; with `pickled`, the value travels as `data` (a process worker sends it to the parent)."""
     ctx = Context(sub.node_id, sub.run_id, 1, emit, flag, NESTED) if sub.with_context else None
     try:
         value = sub.function(sub.item, ctx) if ctx is not None else sub.function(sub.item)

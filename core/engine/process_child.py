@@ -1,7 +1,7 @@
 """The main loop of a process worker (runs in the child process).
 
 It receives one message at a time over its pipe: a node attempt (`Task`), run with `invoke.execute`,
-whose events go home as they happen and then the outcome with the outputs pickled once (the parent
+whose events go to the parent as they happen and then the outcome with the outputs pickled once (the parent
 writes those bytes to the cache once it accepted the outcome); or one `ctx.map` item (`Subtask`,
 arriving as pickled bytes), run with `map_tasks.run_subtask`. SIGINT is ignored: a Ctrl-C reaches the
 whole process group, and cancelling is the parent's decision (it sets the worker's cancel event, then

@@ -32,9 +32,9 @@ log = logging.getLogger("nodeloom.engine")
 
 
 class ThreadWorker:
-    def __init__(self, name: str, home: Reporter, subtasks: ThreadSubtaskPool) -> None:
+    def __init__(self, name: str, reporter: Reporter, subtasks: ThreadSubtaskPool) -> None:
         self.name = name
-        self._home = home
+        self._reporter = reporter
         self._subtasks = subtasks
         self._inbox: queue.SimpleQueue[tuple[Task, Attempt] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name=f"nodeloom-{name}", daemon=True)
@@ -48,8 +48,8 @@ class ThreadWorker:
 
     def _loop(self) -> None:
         """Run attempts until told to stop; nothing may end this thread unseen (the run would hang)."""
-        home, name, get = self._home, self.name, self._inbox.get
-        post, on_outcome = home.post, home.on_outcome
+        reporter, name, get = self._reporter, self.name, self._inbox.get
+        post, on_outcome = reporter.post, reporter.on_outcome
         current: list[Attempt | None] = [None]  # the attempt this thread runs now
         runner = self._subtasks.runner
 
@@ -80,7 +80,7 @@ class ThreadWorker:
                 store_result(task, outcome, data, emit)
             except BaseException as exc:  # noqa: BLE001 - an engine fault: fail the attempt, keep the run
                 log.error("worker %s failed: %s", name, one_line_error(exc), exc_info=True)
-                home.on_worker_lost(
+                reporter.on_worker_lost(
                     name, task.task_id, f"internal error in worker {name}: {one_line_error(exc)}"
                 )
                 return  # the scheduler gave this slot a fresh thread
@@ -188,9 +188,9 @@ class ThreadBackend(BaseBackend):
     name = "threads"
     hands_back = True
 
-    def __init__(self, workers: int, home: Reporter) -> None:
+    def __init__(self, workers: int, reporter: Reporter) -> None:
         self.max_workers = workers
-        self._home = home
+        self._reporter = reporter
         self._idle: list[str] = []
         self._workers: dict[str, ThreadWorker] = {}
         self._attempts: dict[str, Attempt] = {}
@@ -210,7 +210,7 @@ class ThreadBackend(BaseBackend):
             return self._idle.pop()  # the most recently released first: usually the caller itself
         if len(self._workers) < self.max_workers:
             name = f"thread-{len(self._workers) + 1}"
-            self._workers[name] = ThreadWorker(name, self._home, self._subtasks)
+            self._workers[name] = ThreadWorker(name, self._reporter, self._subtasks)
             return name
         return None
 
@@ -234,7 +234,7 @@ class ThreadBackend(BaseBackend):
         attempt = self._attempts.pop(worker, None)
         if attempt is not None:
             attempt.stopped = True
-        self._workers[worker] = ThreadWorker(worker, self._home, self._subtasks)
+        self._workers[worker] = ThreadWorker(worker, self._reporter, self._subtasks)
         self._idle.append(worker)
 
     def signal_cancel(self) -> None:

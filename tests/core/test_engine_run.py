@@ -358,3 +358,44 @@ def test_the_callers_pipeline_is_not_touched_and_listener_errors_do_not_break_th
     result = run_pipeline(p, RunOptions(use_cache=False), on_event=listener)
     assert result.status is RunStatus.SUCCEEDED
     assert result.nodes["a"].outputs["result"] == 1
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_a_hurried_cancel_skips_the_grace_period_and_still_ends_cancelled(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psutil
+    from nodeloom.core.engine import RunCancel, scheduler
+
+    monkeypatch.setattr(scheduler, "CANCEL_GRACE_S", 120.0)  # only a hurry can end this run soon
+    pids = tmp_path / "pids"
+    busy = (  # ignores ctx.cancelled: a CPU loop in a process; a sleeping thread (costs no CPU here)
+        {"type": "py:hostile_nodes:spin", "params": {"pids": str(pids), "seconds": 60}}
+        if backend == "processes"
+        else {"type": N + "slow", "params": {"counter": str(pids), "seconds": 60}}
+    )
+    p = pipeline(
+        [{"id": "spin", **busy}, {"id": "after", "type": N + "double"}],
+        [("spin.result", "after.x")],
+    )
+    cancel = RunCancel()
+
+    def cancel_then_hurry() -> None:
+        deadline = time.monotonic() + 30
+        while not pids.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        cancel.request()
+        time.sleep(0.3)
+        cancel.request(hurry=True)
+
+    helper = threading.Thread(target=cancel_then_hurry)
+    helper.start()
+    begin = time.monotonic()
+    result = run_pipeline(p, RunOptions(backend=backend, workers=2), cancel=cancel)
+    helper.join()
+    assert time.monotonic() - begin < 60
+    assert result.status == "cancelled"
+    assert {nid: r.status for nid, r in result.nodes.items()} == {"spin": "cancelled", "after": "cancelled"}
+    if backend == "processes":
+        pid = int(pids.read_text().split()[0])
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
