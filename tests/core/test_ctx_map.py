@@ -142,3 +142,12 @@ def test_nested_map_is_a_clear_error(backend: str) -> None:
     result, _ = run(one_map([1, 2], function="nested"), backend)
     assert result.nodes["m"].status is NodeStatus.FAILED
     assert "RuntimeError: ctx.map inside an item of ctx.map is not supported" in result.nodes["m"].error
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_two_maps_at_once_in_one_node_each_get_their_own_results(backend: str) -> None:
+    items = [{"i": i, "seconds": 0.05} for i in range(4)]
+    p = pipeline([{"id": "m", "type": "py:map_nodes:two_maps", "params": {"items": items}}])
+    result, _ = run(p, backend, workers=2)
+    assert result.nodes["m"].status is NodeStatus.SUCCEEDED, result.nodes["m"].error
+    assert result.nodes["m"].outputs["result"] == [[0, 1, 2, 3], [100, 101, 102, 103]]
