@@ -151,3 +151,26 @@ def test_two_maps_at_once_in_one_node_each_get_their_own_results(backend: str) -
     result, _ = run(p, backend, workers=2)
     assert result.nodes["m"].status is NodeStatus.SUCCEEDED, result.nodes["m"].error
     assert result.nodes["m"].outputs["result"] == [[0, 1, 2, 3], [100, 101, 102, 103]]
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_a_node_timeout_stops_its_items_and_caches_none_of_them(backend: str, tmp_path: Path) -> None:
+    counter = str(tmp_path / "count")
+    items = [{"i": i, "counter": counter} for i in range(2)]
+    p = pipeline(
+        [
+            {
+                "id": "m",
+                "type": M,
+                "params": {"items": items, "function": "patient"},
+                "timeout_s": 0.8,
+            }
+        ]
+    )
+    for run_number in (1, 2):
+        begin = time.monotonic()
+        result, events = run(p, backend, workers=2)
+        assert time.monotonic() - begin < 15  # the items did not run their 20 s
+        assert result.nodes["m"].status is NodeStatus.FAILED
+        assert result.nodes["m"].error == "timed out after 0.8 s"
+        assert len(count(counter)) == 2 * run_number  # never cached: both items ran again
