@@ -46,8 +46,11 @@ class Backend(Protocol):
     - `idle_worker()`, `submit(worker, task, attempt)` (an error string if it could not be sent),
       `release(worker)` (finished; may take another), `abandon(worker)` (give up its attempt: timeout,
       cancel, worker death; the slot gets a fresh worker), `signal_cancel()`, `shutdown()`.
-    - `subtask_runner(flag, emit)`: where a node's `ctx.map` items run (None: in the node's thread,
-      one at a time; see `map_tasks`).
+    - `subtask_runner(flag, emit)`: where the `ctx.map` items of a node running in this process go
+      (threads: the run's map threads; None: in the node's own thread, one at a time). A backend whose
+      nodes run elsewhere gives `invoke.execute(..., subtasks=...)` a runner where the node runs: the
+      process child's `PipeRunner` asks the parent's `ProcessSubtaskPool`; a Dask task may submit the
+      items to its cluster. Any `map_tasks.SubtaskRunner` will do (see `map_tasks` for its rules).
     """
 
     name: str

@@ -309,9 +309,10 @@ class Scheduler:
     def on_worker_lost(self, worker: str, task_id: int | None, message: str) -> None:
         """A worker died (a process killed, an engine fault in a thread): its attempt fails with `message`."""
         with self.lock:
-            attempt = self.running.pop(task_id, None) if task_id is not None else None
+            attempt = self.running.get(task_id) if task_id is not None else None
             if attempt is None or attempt.worker != worker:
-                return
+                return  # given up already, or not this worker's
+            del self.running[task_id]  # type: ignore[arg-type]
             attempt.stopped = True
             self.backend.abandon(worker)
             if self.cancel.is_set():

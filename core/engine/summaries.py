@@ -21,6 +21,7 @@ SHORT_LIMIT = 80
 MAX_DEPTH = 100
 MAX_ELEMENTS = 1_000_000  # a results file shows bigger values as a summary
 _LOG10_2 = math.log10(2)
+SAFE_INT_BITS = 2000  # about 600 digits: below Python's smallest allowed limit (640), always printable
 
 
 def _int_digits_limit() -> int:
@@ -30,6 +31,8 @@ def _int_digits_limit() -> int:
 
 def int_is_printable(value: int) -> bool:
     """False for an int Python refuses to turn into text (over `sys.get_int_max_str_digits()` digits)."""
+    if value.bit_length() < SAFE_INT_BITS:
+        return True  # the hot path: every int a run usually sees
     limit = _int_digits_limit()
     return limit == 0 or value.bit_length() * _LOG10_2 < limit - 1
 
@@ -144,10 +147,9 @@ def _printable(text: str) -> str:
 def summarize_outputs(outputs: Any) -> dict[str, str]:
     """port -> short summary, for the NodeFinished event (total: any mapping, any values)."""
     try:
-        items = list(outputs.items())
-    except Exception:  # noqa: BLE001
+        return {port if type(port) is str else str(port): short_summary(v) for port, v in outputs.items()}
+    except Exception:  # noqa: BLE001 - not a mapping (short_summary itself never raises)
         return {}
-    return {str(port): short_summary(v) for port, v in items}
 
 
 def one_line_error(exc: BaseException) -> str:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from ..events import Event
 from .backend import Attempt, BaseBackend, Reporter
 from .capture import NodeSink, capture_state, install_thread_capture, uninstall_thread_capture
-from .invoke import Task, execute, store_result
+from .invoke import SubtaskSource, Task, execute, store_result
 from .map_tasks import EitherFlag, Flag, Subtask, SubtaskReport, run_subtask
 from .summaries import one_line_error
 
@@ -32,7 +32,7 @@ log = logging.getLogger("nodeloom.engine")
 
 
 class ThreadWorker:
-    def __init__(self, name: str, reporter: Reporter, subtasks: ThreadSubtaskPool) -> None:
+    def __init__(self, name: str, reporter: Reporter, subtasks: SubtaskSource) -> None:
         self.name = name
         self._reporter = reporter
         self._subtasks = subtasks
@@ -51,7 +51,7 @@ class ThreadWorker:
         reporter, name, get = self._reporter, self.name, self._inbox.get
         post, on_outcome = reporter.post, reporter.on_outcome
         current: list[Attempt | None] = [None]  # the attempt this thread runs now
-        runner = self._subtasks.runner
+        runner = self._subtasks
 
         def emit(event: Event) -> None:
             attempt = current[0]
@@ -64,6 +64,7 @@ class ThreadWorker:
         while item is not None:
             task, attempt = item
             current[0] = attempt
+            following: tuple[Task, Attempt] | bool = True
             try:
                 sink.retarget(task.node_id, task.run_id)
                 thread_state.sink = sink
@@ -80,9 +81,10 @@ class ThreadWorker:
                 store_result(task, outcome, data, emit)
             except BaseException as exc:  # noqa: BLE001 - an engine fault: fail the attempt, keep the run
                 log.error("worker %s failed: %s", name, one_line_error(exc), exc_info=True)
-                reporter.on_worker_lost(
-                    name, task.task_id, f"internal error in worker {name}: {one_line_error(exc)}"
-                )
+                problem = f"internal error in worker {name}: {one_line_error(exc)}"
+                reporter.on_worker_lost(name, task.task_id, problem)
+                if isinstance(following, tuple):  # the node handed to this thread would never run
+                    reporter.on_worker_lost(name, following[0].task_id, problem)
                 return  # the scheduler gave this slot a fresh thread
             item = get() if following is True else following  # the next node, handed straight back
 
@@ -203,6 +205,7 @@ class ThreadBackend(BaseBackend):
         uninstall_thread_capture()
 
     def subtask_runner(self, flag: Flag, emit: Callable[[Event], None]) -> ThreadMapRunner:
+        """A node's `ctx.map` items run on the run's map threads (see `ThreadSubtaskPool`)."""
         return self._subtasks.runner(flag, emit)
 
     def idle_worker(self) -> str | None:
@@ -210,7 +213,7 @@ class ThreadBackend(BaseBackend):
             return self._idle.pop()  # the most recently released first: usually the caller itself
         if len(self._workers) < self.max_workers:
             name = f"thread-{len(self._workers) + 1}"
-            self._workers[name] = ThreadWorker(name, self._reporter, self._subtasks)
+            self._workers[name] = ThreadWorker(name, self._reporter, self.subtask_runner)
             return name
         return None
 
@@ -234,7 +237,7 @@ class ThreadBackend(BaseBackend):
         attempt = self._attempts.pop(worker, None)
         if attempt is not None:
             attempt.stopped = True
-        self._workers[worker] = ThreadWorker(worker, self._reporter, self._subtasks)
+        self._workers[worker] = ThreadWorker(worker, self._reporter, self.subtask_runner)
         self._idle.append(worker)
 
     def signal_cancel(self) -> None:

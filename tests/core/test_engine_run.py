@@ -399,3 +399,23 @@ def test_a_hurried_cancel_skips_the_grace_period_and_still_ends_cancelled(
     if backend == "processes":
         pid = int(pids.read_text().split()[0])
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_an_engine_fault_in_a_thread_worker_fails_the_attempt_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nodeloom.core.engine import threads_backend
+
+    def broken_store(task, outcome, data, emit) -> None:  # type: ignore[no-untyped-def]
+        if task.node_id == "a":
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(threads_backend, "store_result", broken_store)
+    p = pipeline(
+        [{"id": "a", "type": N + "number", "params": {"value": 2}}, {"id": "b", "type": N + "double"}],
+        [("a.result", "b.x")],
+    )
+    result = run_pipeline(p, RunOptions(workers=1, record=False))
+    assert result.nodes["a"].status == "succeeded"  # accepted before the fault
+    assert result.nodes["b"].status == "failed"  # handed to the faulty thread: reported, not lost
+    assert result.nodes["b"].error == "internal error in worker thread-1: RuntimeError: disk on fire"
