@@ -174,3 +174,14 @@ def test_a_node_timeout_stops_its_items_and_caches_none_of_them(backend: str, tm
         assert result.nodes["m"].status is NodeStatus.FAILED
         assert result.nodes["m"].error == "timed out after 0.8 s"
         assert len(count(counter)) == 2 * run_number  # never cached: both items ran again
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_large_results_flow_back_without_blocking_the_pipes(backend: str) -> None:
+    sizes = [3_000_000 + i for i in range(12)]
+    p = pipeline(
+        [{"id": "m", "type": "py:map_nodes:big_results", "params": {"sizes": sizes}, "timeout_s": 120}]
+    )
+    result, _ = run(p, backend, workers=2)
+    assert result.nodes["m"].status is NodeStatus.SUCCEEDED, result.nodes["m"].error
+    assert result.nodes["m"].outputs["result"] == sizes
