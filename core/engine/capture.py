@@ -87,6 +87,11 @@ class _StreamRouter:
         if getattr(_local, "sink", None) is None:
             self._original.flush()
 
+    def close(self) -> None:
+        """A node closing `sys.stdout` closes nothing: the stream belongs to the run, not to the node."""
+        if getattr(_local, "sink", None) is None:
+            self._original.close()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)
 
@@ -172,6 +177,11 @@ class _ChildStream:
 
     def flush(self) -> None:
         self._original.flush()
+
+    def close(self) -> None:
+        """As for threads: a node cannot close the worker's streams."""
+        if self._sink_of() is None:
+            self._original.close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)

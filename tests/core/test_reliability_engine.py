@@ -215,3 +215,22 @@ def test_cancel_and_hurried_cancel_stop_every_process_worker(signals: int, tmp_p
     status, nodes = last_run()
     assert status == "cancelled" and set(nodes.values()) == {"cancelled"}
     assert wait_gone(family) == []
+
+
+def test_a_node_closing_stdout_does_not_break_the_run(tmp_path: Path) -> None:
+    nodes = [{"id": "close", "type": H + "close_stdout"}, {"id": "after", "type": H + "fine"}]
+    path = write(tmp_path / "p.json", nodes, [("close.result", "after.x")])
+    out = tmp_path / "r.json"
+    proc = cli("run", str(path), "--results", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "still here" in proc.stdout and "after" in proc.stdout  # its print became its log line
+    assert results_of(out)["nodes"]["after"]["status"] == "succeeded"
+
+
+def test_a_map_item_that_kills_its_worker_process_fails_the_map_naming_it(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.json", [{"id": "m", "type": H + "exit_map"}])
+    out = tmp_path / "r.json"
+    proc = cli("run", str(path), "--backend", "processes", "--results", str(out))
+    assert proc.returncode == 1, proc.stderr
+    error = results_of(out)["nodes"]["m"]["error"]
+    assert error == "MapItemError: item 0 (3) failed: worker process exited with code 3"
