@@ -38,9 +38,10 @@ class Driver:
     def deliver_pending(self) -> None:
         events, recorder, on_event = self.scheduler.events, self._recorder, self._on_event
         while events:
-            event = events.popleft()
+            event = events[0]  # recorded before it leaves the queue: an interrupt here never loses it
             if recorder is not None:
                 recorder.add(event)
+            events.popleft()
             if on_event is not None:
                 try:
                     on_event(event)
