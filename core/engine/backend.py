@@ -23,13 +23,16 @@ from .options import RunOptions
 
 
 class Reporter(Protocol):
-    """The scheduler as workers see it (any thread): events, outcomes, and workers that died."""
+    """The scheduler as workers see it (any thread): events, outcomes, workers that died, and results
+    written to the cache after their outcome was accepted (`stored`, once per `Outcome.will_store`)."""
 
     def post(self, event: Event) -> None: ...
 
     def on_outcome(self, worker: str, outcome: Outcome) -> tuple[Task, Attempt] | bool: ...
 
     def on_worker_lost(self, worker: str, task_id: int | None, message: str) -> None: ...
+
+    def stored(self) -> None: ...
 
 
 class Backend(Protocol):

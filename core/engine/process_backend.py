@@ -270,7 +270,7 @@ class ProcessBackend(BaseBackend):
                 outcome = Outcome(outcome.task_id, False, None, message, outcome.finished)
         self._reporter.on_outcome(proc.name, outcome)
         if task is not None and task.task_id == outcome.task_id:
-            store_result(task, outcome, data, self._reporter.post)
+            store_result(task, outcome, data, self._reporter.post, self._reporter.stored)
 
     def _on_exit(self, proc: ProcessWorker, message: str) -> None:
         self._subtasks.drop_owner(proc)

@@ -40,6 +40,7 @@ from .summaries import summarize_outputs
 CANCEL_GRACE_S = 1.0
 # Threads: another worker joins in only once every running attempt has run this long (see `_dispatch`).
 STALL_S = 0.002
+STORE_WAIT_S = 10.0  # the longest a finished run waits for its results to reach the cache
 POLL_S = 0.02  # how often the caller delivers events and looks at deadlines and the cancel event
 log = logging.getLogger("nodeloom.engine")
 SUCCEEDED = NodeStatus.SUCCEEDED
@@ -76,6 +77,8 @@ class Scheduler:
         self.delayed: list[tuple[float, int, str]] = []
         self.running: dict[int, Attempt] = {}
         self.cancelling: float | None = None  # the end of the cancel grace period
+        self.unstored = 0  # accepted results their workers are still writing to the cache
+        self._all_done_at: float | None = None
         self._task_ids = 0
         self._total = len(plan.nodes)
         self._cache_root = str(self.cache.root) if self.cache is not None else None
@@ -150,11 +153,26 @@ class Scheduler:
         return max(wait, 0.0)
 
     def tick(self) -> bool:
-        """Deadlines, retry delays and cancel (caller thread); True once every node is finished."""
+        """Deadlines, retry delays and cancel (caller thread); True once every node is finished and
+        every accepted result is in the cache (waiting at most STORE_WAIT_S for a slow disk)."""
         with self.lock:
             if len(self.done) < self._total:
                 self._tick()
-            return len(self.done) == self._total
+                if len(self.done) < self._total:
+                    return False
+            if self.unstored <= 0:
+                return True
+            now = time.monotonic()
+            if self._all_done_at is None:
+                self._all_done_at = now
+            return now - self._all_done_at > STORE_WAIT_S or hurried(self.cancel)
+
+    def stored(self) -> None:
+        """A worker wrote an accepted result to the cache (any thread)."""
+        with self.lock:
+            self.unstored -= 1
+            if self.unstored <= 0 and len(self.done) == self._total:
+                self.wake.set()
 
     def _tick(self) -> None:
         if self.cancel.is_set():
@@ -330,6 +348,8 @@ class Scheduler:
         if self.cache is not None:
             self._remember(nid, "succeeded")
         outcome.accepted = True  # the worker may now write the result to the cache
+        if outcome.will_store:
+            self.unstored += 1  # the run ends only once it is written (see `tick`)
         reason = self.reasons.get(nid)
         outputs = outcome.outputs or {}
         self._finish(

@@ -49,7 +49,7 @@ class ThreadWorker:
     def _loop(self) -> None:
         """Run attempts until told to stop; nothing may end this thread unseen (the run would hang)."""
         reporter, name, get = self._reporter, self.name, self._inbox.get
-        post, on_outcome = reporter.post, reporter.on_outcome
+        post, on_outcome, stored = reporter.post, reporter.on_outcome, reporter.stored
         current: list[Attempt | None] = [None]  # the attempt this thread runs now
         runner = self._subtasks
 
@@ -78,7 +78,7 @@ class ThreadWorker:
                 following = on_outcome(name, outcome)
                 if following is False:
                     return  # given up meanwhile
-                store_result(task, outcome, data, emit)
+                store_result(task, outcome, data, emit, stored)
             except BaseException as exc:  # noqa: BLE001 - an engine fault: fail the attempt, keep the run
                 log.error("worker %s failed: %s", name, one_line_error(exc), exc_info=True)
                 problem = f"internal error in worker {name}: {one_line_error(exc)}"

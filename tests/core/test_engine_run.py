@@ -404,13 +404,12 @@ def test_a_hurried_cancel_skips_the_grace_period_and_still_ends_cancelled(
 def test_an_engine_fault_in_a_thread_worker_fails_the_attempt_instead_of_hanging(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nodeloom.core.engine import threads_backend
+    from nodeloom.core.engine.cache import ResultCache
 
-    def broken_store(task, outcome, data, emit) -> None:  # type: ignore[no-untyped-def]
-        if task.node_id == "a":
-            raise RuntimeError("disk on fire")
+    def broken_store(self, key: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk on fire")  # not an OSError: an engine fault, not a full disk
 
-    monkeypatch.setattr(threads_backend, "store_result", broken_store)
+    monkeypatch.setattr(ResultCache, "store_bytes", broken_store)
     p = pipeline(
         [{"id": "a", "type": N + "number", "params": {"value": 2}}, {"id": "b", "type": N + "double"}],
         [("a.result", "b.x")],
@@ -419,3 +418,22 @@ def test_an_engine_fault_in_a_thread_worker_fails_the_attempt_instead_of_hanging
     assert result.nodes["a"].status == "succeeded"  # accepted before the fault
     assert result.nodes["b"].status == "failed"  # handed to the faulty thread: reported, not lost
     assert result.nodes["b"].error == "internal error in worker thread-1: RuntimeError: disk on fire"
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_a_run_ends_only_once_its_results_are_in_the_cache(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nodeloom.core.engine.cache import ResultCache
+
+    original = ResultCache.store_bytes
+
+    def slow_store(self, key: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+        time.sleep(0.3)  # a slow disk: the result is written after the scheduler recorded the success
+        original(self, key, data)
+
+    monkeypatch.setattr(ResultCache, "store_bytes", slow_store)
+    p = pipeline([{"id": "a", "type": N + "number", "params": {"value": 2}}])
+    assert run_pipeline(p, RunOptions(backend=backend, record=False)).nodes["a"].status == "succeeded"
+    again = run_pipeline(p, RunOptions(backend=backend, record=False))
+    assert again.nodes["a"].status == "cached" and again.nodes["a"].outputs == {"result": 2}
