@@ -14,6 +14,13 @@ its descendants `skipped`; independent branches go on. Disabled nodes and their 
 retried after `retry_delay_s`. On cancel nothing new starts, running attempts see `ctx.cancelled` and get
 `CANCEL_GRACE_S` to return before their workers are abandoned or killed; every unfinished node is
 `cancelled` (an attempt that returns after the cancel is cancelled too: it may have stopped early).
+A hurried cancel (`RunCancel.request(hurry=True)`) skips the grace period.
+
+Results reach the cache only through an accepted outcome: the worker pickles the outputs, the
+scheduler records the success (`Outcome.accepted`), and only then does the worker write them and
+report `stored`; an outcome that arrives after its attempt ended (timed out, retried, given up on
+cancel) is dropped unwritten. The run ends once every accepted result is written. Deadlines, retry
+delays and the cancel grace period are on `time.monotonic()`; event times are wall-clock.
 """
 
 from __future__ import annotations
