@@ -31,6 +31,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from ..events import Event, NodeFinished, NodeLog, NodeStarted, NodeStatus
 from .backend import Attempt, Backend, Unopened, open_backend
@@ -76,6 +77,7 @@ class Scheduler:
         self.scope = scope_of(plan.pipeline.name, plan.file)
         self.forced = plan.with_descendants(set(options.rerun))
         self.done: dict[str, NodeResult] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}  # node id -> its outputs (inputs of the next nodes)
         self.waiting = {nid: len(np.upstream) for nid, np in plan.nodes.items()}
         self.attempts = dict.fromkeys(plan.nodes, 0)
         self.first_start: dict[str, float] = {}
@@ -99,6 +101,7 @@ class Scheduler:
 
     def _finish(self, nid: str, result: NodeResult) -> None:
         self.done[nid] = result
+        self.outputs[nid] = result.outputs
         self.events.append(
             NodeFinished(
                 self.run_id,
@@ -274,8 +277,7 @@ class Scheduler:
     def _prepare(self, nid: str, worker: str) -> tuple[Task, Attempt]:
         """Gather the node's inputs, count the attempt, queue NodeStarted: the attempt is running now."""
         node_plan = self.plan.nodes[nid]
-        done = self.done
-        kwargs = gather_inputs(node_plan, lambda src: done[src].outputs)
+        kwargs = gather_inputs(node_plan, self.outputs)
         number = self.attempts[nid] + 1
         self.attempts[nid] = number
         node = node_plan.node

@@ -21,6 +21,7 @@ SHORT_LIMIT = 80
 MAX_DEPTH = 100
 MAX_ELEMENTS = 1_000_000  # a results file shows bigger values as a summary
 _LOG10_2 = math.log10(2)
+SMALL_INT = 10**20
 SAFE_INT_BITS = 2000  # about 600 digits: below Python's smallest allowed limit (640), always printable
 
 
@@ -98,6 +99,9 @@ def type_name(value: Any) -> str:
 
 def short_summary(value: Any) -> str:
     """A one-line description: the value for small scalars, else the type and shape or length."""
+    kind = type(value)
+    if (kind is int and -SMALL_INT < value < SMALL_INT) or kind is float or kind is bool or value is None:
+        return repr(value)  # the hot path (at most 25 characters): no call, no clip
     try:
         return _summary(value)
     except Exception:  # noqa: BLE001 - repr/len/shape/str raised: the type name is all we can say

@@ -78,7 +78,8 @@ class ThreadWorker:
                 following = on_outcome(name, outcome)
                 if following is False:
                     return  # given up meanwhile
-                store_result(task, outcome, data, emit, stored)
+                if outcome.will_store:
+                    store_result(task, outcome, data, emit, stored)
             except BaseException as exc:  # noqa: BLE001 - an engine fault: fail the attempt, keep the run
                 log.error("worker %s failed: %s", name, one_line_error(exc), exc_info=True)
                 problem = f"internal error in worker {name}: {one_line_error(exc)}"
