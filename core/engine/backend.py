@@ -43,6 +43,9 @@ class Backend(Protocol):
     - `hands_back`: a worker that finishes an attempt runs the next ready node itself, taking it as the
       return value of `Reporter.on_outcome` (threads: no queue round trip per node); the scheduler then
       calls `hand_back(worker, attempt)` instead of `submit`.
+    - `stores_accepted`: its workers write an accepted result to the cache after the outcome (see
+      `invoke.store_result`) and report `Reporter.stored()`; the run waits for those writes. (A backend
+      that writes before reporting, or never, leaves it False.)
     - `begin_capture()` / `end_capture()`: around the run, on the driver's thread (threads: route
       `print` and `logging` of node threads into node logs).
     - `prestart(count)`: start that many workers before the first nodes are submitted (processes).
@@ -60,6 +63,7 @@ class Backend(Protocol):
     max_workers: int
     deferred_start: bool
     hands_back: bool
+    stores_accepted: bool
 
     def begin_capture(self) -> None: ...
 
@@ -91,6 +95,7 @@ class BaseBackend:
     max_workers = 0
     deferred_start = False
     hands_back = False
+    stores_accepted = False
 
     def begin_capture(self) -> None:
         """Nothing to route: output is captured where the node runs."""

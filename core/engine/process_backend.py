@@ -165,6 +165,7 @@ class ProcessBackend(BaseBackend):
     the scheduler's lock held; the reader threads report through `Reporter`."""
 
     name = "processes"
+    stores_accepted = True
 
     def __init__(self, workers: int, reporter: Reporter) -> None:
         self.max_workers = workers

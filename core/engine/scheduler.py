@@ -93,6 +93,7 @@ class Scheduler:
         self._cache_root = str(self.cache.root) if self.cache is not None else None
         self._hand_back = False  # a worker that finishes runs the next node itself (the backend says)
         self._deferred_start = False  # the backend posts NodeStarted itself (dask: with the worker's address)
+        self._stores_accepted = False  # workers report `stored` after writing accepted results
 
     # -- events ------------------------------------------------------------------------------------
     def post(self, event: Event) -> None:
@@ -125,6 +126,7 @@ class Scheduler:
         self.workers = self.backend.max_workers
         self._deferred_start = self.backend.deferred_start
         self._hand_back = self.backend.hands_back
+        self._stores_accepted = self.backend.stores_accepted
 
     def start(self) -> None:
         """Skip disabled nodes, take what the cache has, start the first nodes (caller thread)."""
@@ -357,7 +359,7 @@ class Scheduler:
         if self.cache is not None:
             self._remember(nid, "succeeded")
         outcome.accepted = True  # the worker may now write the result to the cache
-        if outcome.will_store:
+        if outcome.will_store and self._stores_accepted:
             self.unstored += 1  # the run ends only once it is written (see `tick`)
         reason = self.reasons.get(nid)
         outputs = outcome.outputs or {}

@@ -190,6 +190,7 @@ class ThreadBackend(BaseBackend):
 
     name = "threads"
     hands_back = True
+    stores_accepted = True
 
     def __init__(self, workers: int, reporter: Reporter) -> None:
         self.max_workers = workers
