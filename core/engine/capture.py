@@ -142,7 +142,7 @@ def install_thread_capture() -> None:
             handler=handler,
             old_level=root.level if unconfigured and root.level > logging.INFO else None,
         )
-        sys.stdout, sys.stderr = _state["stdout"], _state["stderr"]  # type: ignore[assignment]
+        sys.stdout, sys.stderr = _state["stdout"], _state["stderr"]
         root.addHandler(handler)
         if _state["old_level"] is not None:
             root.setLevel(logging.INFO)
@@ -189,8 +189,8 @@ class _ChildStream:
 
 def install_child_capture(sink_of: Callable[[], NodeSink | None]) -> None:
     """In a process worker: every write and INFO+ record goes to the running node's sink."""
-    sys.stdout = _ChildStream(sink_of, sys.stdout, "info")  # type: ignore[assignment]
-    sys.stderr = _ChildStream(sink_of, sys.stderr, "warning")  # type: ignore[assignment]
+    sys.stdout = _ChildStream(sink_of, sys.stdout, "info")
+    sys.stderr = _ChildStream(sink_of, sys.stderr, "warning")
     root = logging.getLogger()
     root.addHandler(_NodeLogHandler(sink_of, None))
     if root.level > logging.INFO or root.level == logging.NOTSET:

@@ -147,20 +147,19 @@ def store_result(
     outcome: Outcome,
     data: bytes | None,
     emit: Callable[[Event], None],
-    stored: Callable[[], None],
+    stored: Callable[[], None] | None = None,
 ) -> None:
-    """Write an accepted success to the cache (call after the scheduler saw the outcome), then tell the
-    scheduler (`stored`): the run does not end before its results are in the cache, so a run started
-    right after it finds them."""
-    if not (outcome.accepted and outcome.will_store):
-        return
+    """Write an accepted success to the cache (call after the scheduler saw the outcome). A backend with
+    `stores_accepted` passes `stored` (`Reporter.stored`): the run does not end before its results are
+    in the cache, so a run started right after it finds them."""
     try:
-        if data is not None and task.cache_key is not None:
+        if outcome.accepted and data is not None and task.cache_key is not None:
             ResultCache(Path(task.cache_root) if task.cache_root else None).store_bytes(task.cache_key, data)
     except OSError as exc:
         _warn(task, emit, f"result not cached: {one_line_error(exc)}")
     finally:
-        stored()
+        if stored is not None and outcome.accepted and outcome.will_store:
+            stored()
 
 
 def _warn(task: Task, emit: Callable[[Event], None], message: str) -> None:
