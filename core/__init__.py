@@ -1,6 +1,6 @@
 """Nodeloom's core: the pipeline model, file format, node types, validation, engine and CLI. No Qt here."""
 
-from .context import Context
+from .context import Cancelled, Context, MapItemError
 from .decorator import node
 from .errors import NodeloomError, PipelineError, Problem
 from .model import Edge, Node, Pipeline
@@ -8,6 +8,7 @@ from .node_types import NodeType, PortSpec
 from .registry import Registry, default_registry
 
 __all__ = [
+    "Cancelled",
     "Context",
     "Edge",
     "Node",
@@ -16,6 +17,7 @@ __all__ = [
     "Pipeline",
     "PipelineError",
     "PortSpec",
+    "MapItemError",
     "Problem",
     "Registry",
     "default_registry",

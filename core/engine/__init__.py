@@ -1,7 +1,8 @@
 """The engine: run pipelines locally, in parallel, cached, with retries, timeouts, cancel and run history.
 
 Public names: `RunOptions`, `run_pipeline`, `RunResult`, `NodeResult`, `explain_cache`, `cached_inputs`,
-and the history reader `RunStore` with its records. See `scheduler.py` for the run semantics,
+`RunCancel` (cancel a run, or hurry the cancel), and the history reader `RunStore` with its records.
+`ctx.map` (see `map_tasks.py`) runs a node's items as sub-tasks on the run's backend. See `scheduler.py` for the run semantics,
 `keys.py` for the cache rules, and the backends: `threads_backend.py`, `process_backend.py`,
 `dask_backend.py` (optional extra `nodeloom[dask]`, imported only when a run asks for it).
 """

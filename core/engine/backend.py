@@ -23,13 +23,16 @@ from .options import RunOptions
 
 
 class Reporter(Protocol):
-    """The scheduler as workers see it (any thread): events, outcomes, and workers that died."""
+    """The scheduler as workers see it (any thread): events, outcomes, workers that died, and results
+    written to the cache after their outcome was accepted (`stored`, once per `Outcome.will_store`)."""
 
     def post(self, event: Event) -> None: ...
 
     def on_outcome(self, worker: str, outcome: Outcome) -> tuple[Task, Attempt] | bool: ...
 
     def on_worker_lost(self, worker: str, task_id: int | None, message: str) -> None: ...
+
+    def stored(self) -> None: ...
 
 
 class Backend(Protocol):
@@ -40,20 +43,27 @@ class Backend(Protocol):
     - `hands_back`: a worker that finishes an attempt runs the next ready node itself, taking it as the
       return value of `Reporter.on_outcome` (threads: no queue round trip per node); the scheduler then
       calls `hand_back(worker, attempt)` instead of `submit`.
+    - `stores_accepted`: its workers write an accepted result to the cache after the outcome (see
+      `invoke.store_result`) and report `Reporter.stored()`; the run waits for those writes. (A backend
+      that writes before reporting, or never, leaves it False.)
     - `begin_capture()` / `end_capture()`: around the run, on the driver's thread (threads: route
       `print` and `logging` of node threads into node logs).
     - `prestart(count)`: start that many workers before the first nodes are submitted (processes).
     - `idle_worker()`, `submit(worker, task, attempt)` (an error string if it could not be sent),
       `release(worker)` (finished; may take another), `abandon(worker)` (give up its attempt: timeout,
       cancel, worker death; the slot gets a fresh worker), `signal_cancel()`, `shutdown()`.
-    - `subtask_runner(flag, emit)`: where a node's `ctx.map` items run (None: in the node's thread,
-      one at a time; see `map_tasks`).
+    - `subtask_runner(flag, emit)`: where the `ctx.map` items of a node running in this process go
+      (threads: the run's map threads; None: in the node's own thread, one at a time). A backend whose
+      nodes run elsewhere gives `invoke.execute(..., subtasks=...)` a runner where the node runs: the
+      process child's `PipeRunner` asks the parent's `ProcessSubtaskPool`; a Dask task may submit the
+      items to its cluster. Any `map_tasks.SubtaskRunner` will do (see `map_tasks` for its rules).
     """
 
     name: str
     max_workers: int
     deferred_start: bool
     hands_back: bool
+    stores_accepted: bool
 
     def begin_capture(self) -> None: ...
 
@@ -85,6 +95,7 @@ class BaseBackend:
     max_workers = 0
     deferred_start = False
     hands_back = False
+    stores_accepted = False
 
     def begin_capture(self) -> None:
         """Nothing to route: output is captured where the node runs."""

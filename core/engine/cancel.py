@@ -28,6 +28,10 @@ class RunCancel(threading.Event):
             self.hurried = True
         self.set()
 
+    def hurry(self) -> None:
+        """`request(hurry=True)`: what a second Ctrl-C calls."""
+        self.request(hurry=True)
+
 
 def hurried(cancel: threading.Event) -> bool:
     """True once a hurried cancel was requested (a plain Event never hurries)."""

@@ -87,6 +87,11 @@ class _StreamRouter:
         if getattr(_local, "sink", None) is None:
             self._original.flush()
 
+    def close(self) -> None:
+        """A node closing `sys.stdout` closes nothing: the stream belongs to the run, not to the node."""
+        if getattr(_local, "sink", None) is None:
+            self._original.close()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)
 
@@ -137,7 +142,7 @@ def install_thread_capture() -> None:
             handler=handler,
             old_level=root.level if unconfigured and root.level > logging.INFO else None,
         )
-        sys.stdout, sys.stderr = _state["stdout"], _state["stderr"]  # type: ignore[assignment]
+        sys.stdout, sys.stderr = _state["stdout"], _state["stderr"]
         root.addHandler(handler)
         if _state["old_level"] is not None:
             root.setLevel(logging.INFO)
@@ -173,14 +178,19 @@ class _ChildStream:
     def flush(self) -> None:
         self._original.flush()
 
+    def close(self) -> None:
+        """As for threads: a node cannot close the worker's streams."""
+        if self._sink_of() is None:
+            self._original.close()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)
 
 
 def install_child_capture(sink_of: Callable[[], NodeSink | None]) -> None:
     """In a process worker: every write and INFO+ record goes to the running node's sink."""
-    sys.stdout = _ChildStream(sink_of, sys.stdout, "info")  # type: ignore[assignment]
-    sys.stderr = _ChildStream(sink_of, sys.stderr, "warning")  # type: ignore[assignment]
+    sys.stdout = _ChildStream(sink_of, sys.stdout, "info")
+    sys.stderr = _ChildStream(sink_of, sys.stderr, "warning")
     root = logging.getLogger()
     root.addHandler(_NodeLogHandler(sink_of, None))
     if root.level > logging.INFO or root.level == logging.NOTSET:

@@ -38,9 +38,10 @@ class Driver:
     def deliver_pending(self) -> None:
         events, recorder, on_event = self.scheduler.events, self._recorder, self._on_event
         while events:
-            event = events.popleft()
+            event = events[0]  # recorded before it leaves the queue: an interrupt here never loses it
             if recorder is not None:
                 recorder.add(event)
+            events.popleft()
             if on_event is not None:
                 try:
                     on_event(event)
@@ -83,16 +84,19 @@ class Driver:
                     s.wake.clear()
                     finished = s.tick()
                     self.deliver_pending()
-                except (
-                    KeyboardInterrupt
-                ) as exc:  # Python's default Ctrl-C: end the run cleanly, then re-raise
+                except KeyboardInterrupt as exc:  # Python's default Ctrl-C: end the run cleanly, re-raise
                     interrupted = exc
                     s.hurry()
                     continue
                 if finished:
                     break
         finally:
-            s.shutdown()
+            try:
+                s.shutdown()
+            except KeyboardInterrupt as exc:  # again, while stopping: stop without waiting
+                interrupted = exc
+                s.hurry()
+                s.shutdown()
             s.backend.end_capture()
         finished_at = time.time()
         nodes = {nid: s.done[nid] for nid in plan.pipeline.nodes if nid in s.done}  # file order

@@ -86,6 +86,7 @@ class Outcome:
     outputs: dict[str, Any] | None
     error: str | None
     finished: float
+    will_store: bool = False  # the worker holds the pickled outputs, to cache once accepted
     accepted: bool = False  # set by the scheduler when it records the success: only then is it cached
 
 
@@ -127,7 +128,8 @@ def execute(
                 message = f"output cannot be sent back from the worker: {one_line_error(exc)}"
                 return Outcome(task.task_id, False, None, message, finished), None
             _warn(task, emit, f"result not cached: {one_line_error(exc)}")
-    return Outcome(task.task_id, True, outputs, None, finished), data
+    will_store = data is not None and task.cache_key is not None
+    return Outcome(task.task_id, True, outputs, None, finished, will_store), data
 
 
 def _failed(task: Task, emit: Callable[[Event], None], exc: BaseException) -> Outcome:
@@ -140,14 +142,24 @@ def _failed(task: Task, emit: Callable[[Event], None], exc: BaseException) -> Ou
     return Outcome(task.task_id, False, None, one_line_error(exc), time.time())
 
 
-def store_result(task: Task, outcome: Outcome, data: bytes | None, emit: Callable[[Event], None]) -> None:
-    """Write an accepted success to the cache (call after the scheduler saw the outcome)."""
-    if not outcome.accepted or data is None or task.cache_key is None:
-        return
+def store_result(
+    task: Task,
+    outcome: Outcome,
+    data: bytes | None,
+    emit: Callable[[Event], None],
+    stored: Callable[[], None] | None = None,
+) -> None:
+    """Write an accepted success to the cache (call after the scheduler saw the outcome). A backend with
+    `stores_accepted` passes `stored` (`Reporter.stored`): the run does not end before its results are
+    in the cache, so a run started right after it finds them."""
     try:
-        ResultCache(Path(task.cache_root) if task.cache_root else None).store_bytes(task.cache_key, data)
+        if outcome.accepted and data is not None and task.cache_key is not None:
+            ResultCache(Path(task.cache_root) if task.cache_root else None).store_bytes(task.cache_key, data)
     except OSError as exc:
         _warn(task, emit, f"result not cached: {one_line_error(exc)}")
+    finally:
+        if stored is not None and outcome.accepted and outcome.will_store:
+            stored()
 
 
 def _warn(task: Task, emit: Callable[[Event], None], message: str) -> None:

@@ -122,7 +122,7 @@ class EitherFlag:
 def run_subtask(
     sub: Subtask, flag: Flag, emit: Callable[[Event], None], worker: str, pickled: bool
 ) -> SubtaskReport:
-    """Run one item; with `pickled`, the value travels as `data` (a process worker sends it home)."""
+    """Run one item; with `pickled`, the value travels as `data` (a process worker sends it to the parent)."""
     ctx = Context(sub.node_id, sub.run_id, 1, emit, flag, NESTED) if sub.with_context else None
     try:
         value = sub.function(sub.item, ctx) if ctx is not None else sub.function(sub.item)
@@ -227,6 +227,17 @@ def item_key(identity: str, scope: str, item: Any) -> str | None:
     return "m" + digest.hexdigest()[:31]
 
 
+def load_entry(cache: ResultCache, key: str) -> dict[str, Any] | None:
+    """A cache entry, or None for a miss: an entry that cannot be loaded (even one whose unpickling
+    raises a BaseException, as a hostile `__setstate__` may) is a miss, never a failure."""
+    try:
+        return cache.load(key)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001
+        return None
+
+
 # -- the map (the node's thread) ----------------------------------------------------------------------------
 def item_label(label: str | Callable[[Any], str] | None, item: Any, index: int) -> str:
     """The item's name on the timeline: the caller's label (a callable or a `{}` template), else a short one."""
@@ -293,7 +304,8 @@ def run_map(
     pending: deque[int] = deque()
     for index in range(len(items)):
         key = keys[index]
-        entry = store.load(key) if store is not None and key is not None and support.read_cache else None  # type: ignore[union-attr]
+        readable = store is not None and key is not None and support is not None and support.read_cache
+        entry = load_entry(store, key) if readable else None  # type: ignore[arg-type]
         if entry is None or "value" not in entry["outputs"]:
             pending.append(index)
             continue
@@ -341,6 +353,8 @@ def run_map(
                     running[index] = report.time
                     emit(SubtaskStarted(run_id, report.time, node_id, index, labels[index], report.worker))
                     continue
+                if flag.is_set():  # it may have stopped early because it saw ctx.cancelled
+                    raise Cancelled("ctx.map: the run is being cancelled or the node timed out")
                 started = running.pop(index)
                 if started is None:  # its "started" never came (the runner failed to start it)
                     started = report.time
@@ -349,7 +363,7 @@ def run_map(
                 if report.ok and report.data is not None:
                     try:
                         value = pickle.loads(report.data)["outputs"]["value"]
-                    except Exception as exc:  # noqa: BLE001 - a class that does not load in this process
+                    except BaseException as exc:  # noqa: BLE001 - a class that does not load in this process
                         error = f"cannot receive the result: {one_line_error(exc)}"
                 ok = report.ok and error is None
                 status = NodeStatus.SUCCEEDED if ok else NodeStatus.FAILED

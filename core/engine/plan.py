@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,17 +60,17 @@ class Plan:
         return found
 
 
-def gather_inputs(node_plan: NodePlan, outputs_of: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+def gather_inputs(node_plan: NodePlan, outputs: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     """The node's keyword arguments: its params plus, per input port, the upstream outputs feeding it
-    (a `many` port gets the list in edge order). `outputs_of(node id)` gives an upstream node's outputs:
-    the run's results, or the cache for `cached_inputs`; it may raise KeyError for a missing one."""
+    (a `many` port gets the list in edge order). `outputs[node id]` is an upstream node's outputs: the
+    run's results, or the cache for `cached_inputs`; a missing one raises KeyError."""
     kwargs = dict(node_plan.params)
     for port, many, sources in node_plan.edge_inputs:
         if many:
-            kwargs[port] = [outputs_of(src)[src_port] for src, src_port in sources]
+            kwargs[port] = [outputs[src][src_port] for src, src_port in sources]
         else:
             src, src_port = sources[0]
-            kwargs[port] = outputs_of(src)[src_port]
+            kwargs[port] = outputs[src][src_port]
     return kwargs
 
 

@@ -135,11 +135,11 @@ class ProcessWorker:
                 message = conn.recv()
             except (EOFError, OSError):
                 break
-            except Exception as exc:  # noqa: BLE001 - a value that cannot be unpickled here
+            except BaseException as exc:  # noqa: BLE001 - a value that cannot be unpickled here
                 message = ("unreadable", one_line_error(exc))
             try:
                 self._on_message(self, message)
-            except Exception:  # noqa: BLE001 - never let the reader die: the run would wait forever
+            except BaseException:  # noqa: BLE001 - never let the reader die: the run would wait forever
                 log.exception("worker %s: a message could not be handled", self.name)
         self.process.join(timeout=5)
         if not self.killed:
@@ -165,6 +165,7 @@ class ProcessBackend(BaseBackend):
     the scheduler's lock held; the reader threads report through `Reporter`."""
 
     name = "processes"
+    stores_accepted = True
 
     def __init__(self, workers: int, reporter: Reporter) -> None:
         self.max_workers = workers
@@ -251,11 +252,12 @@ class ProcessBackend(BaseBackend):
             self._subtasks.start(proc, message[1], message[2], message[3])
         elif kind == "mapstop":
             self._subtasks.stop_map(message[1])
-        elif kind == "unreadable":
+        elif kind in ("unreadable", "loadfail"):
             if proc.task_id is not None:
-                self._reporter.on_worker_lost(
-                    proc.name, proc.task_id, f"cannot receive the result: {message[1]}"
+                what = (
+                    "receive the result" if kind == "unreadable" else "load the node's inputs in the worker"
                 )
+                self._reporter.on_worker_lost(proc.name, proc.task_id, f"cannot {what}: {message[1]}")
         elif isinstance(message, Event):
             self._reporter.post(message)
 
@@ -264,12 +266,12 @@ class ProcessBackend(BaseBackend):
         if outcome.ok:
             try:
                 outcome.outputs = pickle.loads(data)["outputs"]  # type: ignore[arg-type]
-            except Exception as exc:  # noqa: BLE001
+            except BaseException as exc:  # noqa: BLE001 - even a __setstate__ raising SystemExit
                 message = f"cannot receive the result: {one_line_error(exc)}"
                 outcome = Outcome(outcome.task_id, False, None, message, outcome.finished)
         self._reporter.on_outcome(proc.name, outcome)
         if task is not None and task.task_id == outcome.task_id:
-            store_result(task, outcome, data, self._reporter.post)
+            store_result(task, outcome, data, self._reporter.post, self._reporter.stored)
 
     def _on_exit(self, proc: ProcessWorker, message: str) -> None:
         self._subtasks.drop_owner(proc)

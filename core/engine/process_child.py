@@ -1,7 +1,7 @@
 """The main loop of a process worker (runs in the child process).
 
 It receives one message at a time over its pipe: a node attempt (`Task`), run with `invoke.execute`,
-whose events go home as they happen and then the outcome with the outputs pickled once (the parent
+whose events go to the parent as they happen and then the outcome with the outputs pickled once (the parent
 writes those bytes to the cache once it accepted the outcome); or one `ctx.map` item (`Subtask`,
 arriving as pickled bytes), run with `map_tasks.run_subtask`. SIGINT is ignored: a Ctrl-C reaches the
 whole process group, and cancelling is the parent's decision (it sets the worker's cancel event, then
@@ -36,6 +36,7 @@ from .map_tasks import Flag, Subtask, SubtaskReport, run_subtask
 from .summaries import one_line_error
 
 PR_SET_PDEATHSIG = 1
+POLL_SLICE_S = 0.01  # how long one map's wait holds the pipe before another thread's map may read
 
 
 def die_with_parent(lifeline: Connection) -> None:
@@ -53,12 +54,54 @@ def die_with_parent(lifeline: Connection) -> None:
     threading.Thread(target=watch, name="nodeloom-lifeline", daemon=True).start()
 
 
+class Mailbox:
+    """The child's end of the pipe while a node runs: one reader at a time, reports sorted per map, so
+    two threads of one node may each run a `ctx.map` without taking each other's reports."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._boxes: dict[str, list[SubtaskReport]] = {}
+
+    def take(self, map_id: str, timeout: float) -> list[SubtaskReport]:
+        end = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = self._boxes.pop(map_id, None)
+                if found:
+                    return found
+                if self._conn.poll(min(POLL_SLICE_S, max(0.0, end - time.monotonic()))):
+                    self._drain()
+                    found = self._boxes.pop(map_id, None)
+                    if found:
+                        return found
+            if time.monotonic() >= end:
+                return []
+
+    def discard(self, map_id: str) -> None:
+        with self._lock:
+            self._boxes.pop(map_id, None)
+
+    def _drain(self) -> None:
+        conn = self._conn
+        while conn.poll(0):
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                os._exit(0)  # the parent is gone
+            if message is None:
+                os._exit(0)  # the parent is shutting the run down
+            if isinstance(message, tuple) and message[0] == "subreport":
+                report: SubtaskReport = message[1]
+                self._boxes.setdefault(report.map_id, []).append(report)
+
+
 class PipeRunner:
     """A map's items, run by the parent on its own worker processes (see `map_tasks.SubtaskRunner`)."""
 
-    def __init__(self, conn: Connection, send: Callable[[Any], None], capacity: int) -> None:
+    def __init__(self, mailbox: Mailbox, send: Callable[[Any], None], capacity: int) -> None:
         self.capacity = capacity
-        self._conn, self._send = conn, send
+        self._mailbox, self._send = mailbox, send
         self._map_id: str | None = None
         self._local: list[SubtaskReport] = []
 
@@ -67,7 +110,10 @@ class PipeRunner:
         try:
             payload = _dumps(sub)
         except Exception as exc:  # noqa: BLE001 - a lambda, a closure, an unpicklable item
-            error = f"cannot send the item to a worker process (map a module-level function): {one_line_error(exc)}"
+            error = (
+                "cannot send the item to a worker process (map a module-level function): "
+                f"{one_line_error(exc)}"
+            )
             self._local.append(
                 SubtaskReport(sub.map_id, sub.index, "done", time.time(), "", False, error=error)
             )
@@ -76,26 +122,14 @@ class PipeRunner:
 
     def wait(self, timeout: float) -> list[SubtaskReport]:
         found, self._local = self._local, []
-        if found:
+        if found or self._map_id is None:
             return found
-        conn = self._conn
-        if not conn.poll(timeout):
-            return found
-        while True:
-            try:
-                message = conn.recv()
-            except (EOFError, OSError):
-                os._exit(0)  # the parent is gone
-            if message is None:
-                os._exit(0)  # the parent is shutting the run down
-            if isinstance(message, tuple) and message[0] == "subreport":
-                found.append(message[1])
-            if not conn.poll(0):
-                return found
+        return self._mailbox.take(self._map_id, timeout)
 
     def stop(self) -> None:
         if self._map_id is not None:
             self._send(("mapstop", self._map_id))
+            self._mailbox.discard(self._map_id)
 
 
 def _dumps(value: Any) -> bytes:
@@ -125,8 +159,10 @@ def worker_main(
     def emit(event: Event) -> None:
         send(event)
 
+    mailbox = Mailbox(conn)
+
     def runner(flag: Flag, node_emit: Callable[[Event], None]) -> PipeRunner:
-        return PipeRunner(conn, send, capacity)
+        return PipeRunner(mailbox, send, capacity)
 
     install_child_capture(lambda: current[0])
     while True:
@@ -134,10 +170,8 @@ def worker_main(
             message = conn.recv()
         except (EOFError, OSError):
             return
-        except Exception:  # noqa: BLE001 - an item whose function does not import here
-            if isinstance(sys.exc_info()[1], KeyboardInterrupt):
-                raise
-            send(("subfail", one_line_error(sys.exc_info()[1] or Exception())))  # type: ignore[arg-type]
+        except BaseException as exc:  # noqa: BLE001 - a task or item that cannot be loaded here
+            send(("loadfail", one_line_error(exc)))  # the parent fails what it sent last
             continue
         if message is None:
             return

@@ -48,7 +48,12 @@ class _Job:
 
 
 class ProcessSubtaskPool:
-    """Map workers of one run. Every method may be called from any thread (the pool has its own lock)."""
+    """Map workers of one run. Every method may be called from any thread.
+
+    State changes under the pool's lock; sends happen after it is released (`_flush`). A send may block
+    (a pipe is full while its reader is busy), and the node's process may itself be blocked sending the
+    next item to a reader thread that needs this lock: sending under the lock could deadlock the two.
+    """
 
     def __init__(self, size: int, spawn: Any, reporter: Poster) -> None:
         self.size = max(1, size)
@@ -61,6 +66,7 @@ class ProcessSubtaskPool:
         self._queue: deque[_Job] = deque()
         self._stopped: set[str] = set()
         self._closed = False
+        self._outbox: list[tuple[Any, Any]] = []  # (owner, message) or (map worker, payload bytes)
 
     # -- from the node's side (its worker's reader thread) ------------------------------------------------
     def start(self, owner: Owner, map_id: str, index: int, payload: bytes) -> None:
@@ -69,6 +75,8 @@ class ProcessSubtaskPool:
                 return
             self._queue.append(_Job(owner, map_id, index, payload))
             self._dispatch()
+            out = self._take()
+        self._flush(out)
 
     def stop_map(self, map_id: str) -> None:
         with self._lock:
@@ -80,14 +88,21 @@ class ProcessSubtaskPool:
 
     def drop_owner(self, owner: Owner) -> None:
         """The node's worker was killed: its items are of no use any more; kill their workers now."""
+        doomed: list[ProcessWorker] = []
         with self._lock:
             self._queue = deque(job for job in self._queue if job.owner is not owner)
             for name, job in list(self._busy.items()):
                 if job.owner is owner:
                     self._stopped.add(job.map_id)
                     del self._busy[name]
-                    self._workers.pop(name).kill()
+                    doomed.append(self._workers.pop(name))
+            for worker in doomed:
+                worker.killed = True  # its reader must not report it as lost
             self._dispatch()
+            out = self._take()
+        for worker in doomed:
+            worker.kill()
+        self._flush(out)
 
     def signal_cancel(self) -> None:
         with self._lock:
@@ -102,14 +117,16 @@ class ProcessSubtaskPool:
             self._idle.clear()
             self._busy.clear()
             self._queue.clear()
+            self._outbox.clear()
         for worker in workers:
             worker.close()
+        deadline = time.monotonic() + 1.0
         for worker in workers:
-            worker.kill(join=1.0)
+            worker.kill(join=max(0.0, deadline - time.monotonic()))
 
     # -- from a map worker's reader thread ---------------------------------------------------------------
     def on_message(self, worker: ProcessWorker, message: Any) -> None:
-        if isinstance(message, tuple) and message and message[0] in ("subdone", "subfail"):
+        if isinstance(message, tuple) and message and message[0] in ("subdone", "loadfail"):
             with self._lock:
                 job = self._busy.pop(worker.name, None)
                 if job is None:
@@ -124,14 +141,12 @@ class ProcessSubtaskPool:
                 self._tell(job, report)
                 self._idle.append(worker.name)
                 self._dispatch()
+                out = self._take()
+            self._flush(out)
         elif isinstance(message, Event):
             with self._lock:
                 job = self._busy.get(worker.name)
-                live = (
-                    job is not None
-                    and job.map_id not in self._stopped
-                    and job.owner.task_id == job.owner_task
-                )
+                live = job is not None and self._live(job)
             if live:
                 self._reporter.post(message)
 
@@ -144,18 +159,22 @@ class ProcessSubtaskPool:
                 self._idle.remove(worker.name)
             job = self._busy.pop(worker.name, None)
             if job is not None:
-                self._tell(
-                    job,
-                    SubtaskReport(
-                        job.map_id, job.index, "done", time.time(), worker.name, False, error=message
-                    ),
+                report = SubtaskReport(
+                    job.map_id, job.index, "done", time.time(), worker.name, False, error=message
                 )
+                self._tell(job, report)
             self._dispatch()
+            out = self._take()
+        self._flush(out)
 
     # -- lock held ---------------------------------------------------------------------------------------
+    def _live(self, job: _Job) -> bool:
+        """The job's map still waits for it (not stopped, its node still on the same attempt)."""
+        return job.map_id not in self._stopped and job.owner.task_id == job.owner_task
+
     def _tell(self, job: _Job, report: SubtaskReport) -> None:
-        if job.map_id not in self._stopped and job.owner.task_id == job.owner_task:
-            job.owner.send(("subreport", report))
+        if self._live(job):
+            self._outbox.append((job.owner, ("subreport", report)))
 
     def _dispatch(self) -> None:
         while self._queue and not self._closed:
@@ -170,12 +189,26 @@ class ProcessSubtaskPool:
             job = self._queue.popleft()
             worker.cancel_event.clear()
             self._busy[name] = job
-            if not worker.send_bytes(job.payload):
-                continue  # the worker died: on_exit reports the item
+            self._outbox.append((worker, job.payload))
             self._tell(job, SubtaskReport(job.map_id, job.index, "started", time.time(), name))
+
+    def _take(self) -> list[tuple[Any, Any]]:
+        out, self._outbox = self._outbox, []
+        return out
 
     def _free_name(self) -> str:
         number = 1
         while f"process-map-{number}" in self._workers:
             number += 1
         return f"process-map-{number}"
+
+    # -- no lock ------------------------------------------------------------------------------------------
+    @staticmethod
+    def _flush(out: list[tuple[Any, Any]]) -> None:
+        """Send what the locked part decided. A map worker that cannot take its item has died: its
+        reader's `on_exit` reports the item failed. An owner that is gone needs no report."""
+        for target, message in out:
+            if isinstance(message, bytes):
+                target.send_bytes(message)
+            else:
+                target.send(message)

@@ -110,17 +110,18 @@ def cached_inputs(
     plan = build_plan(pipeline, base, registry)
     keys, _sigs = signatures(plan, nonce="cached-inputs")
     cache = ResultCache()
-    loaded: dict[str, dict[str, Any]] = {}
 
-    def outputs_of(src: str) -> dict[str, Any]:
-        if src not in loaded:
+    class FromCache(dict[str, dict[str, Any]]):
+        """Upstream outputs, loaded from the cache as first asked for (KeyError: not cached)."""
+
+        def __missing__(self, src: str) -> dict[str, Any]:
             entry = cache.load(keys[src]) if plan.nodes[src].node.cache else None
             if entry is None:
-                raise LookupError(src)
-            loaded[src] = entry["outputs"]
-        return loaded[src]
+                raise KeyError(src)
+            self[src] = entry["outputs"]
+            return entry["outputs"]
 
     try:
-        return gather_inputs(plan.nodes[node_id], outputs_of)
-    except LookupError:  # an upstream node has no cached result (or lacks that port)
+        return gather_inputs(plan.nodes[node_id], FromCache())
+    except KeyError:  # an upstream node has no cached result (or lacks that port)
         return None

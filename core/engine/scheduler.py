@@ -14,6 +14,13 @@ its descendants `skipped`; independent branches go on. Disabled nodes and their 
 retried after `retry_delay_s`. On cancel nothing new starts, running attempts see `ctx.cancelled` and get
 `CANCEL_GRACE_S` to return before their workers are abandoned or killed; every unfinished node is
 `cancelled` (an attempt that returns after the cancel is cancelled too: it may have stopped early).
+A hurried cancel (`RunCancel.request(hurry=True)`) skips the grace period.
+
+Results reach the cache only through an accepted outcome: the worker pickles the outputs, the
+scheduler records the success (`Outcome.accepted`), and only then does the worker write them and
+report `stored`; an outcome that arrives after its attempt ended (timed out, retried, given up on
+cancel) is dropped unwritten. The run ends once every accepted result is written. Deadlines, retry
+delays and the cancel grace period are on `time.monotonic()`; event times are wall-clock.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from ..events import Event, NodeFinished, NodeLog, NodeStarted, NodeStatus
 from .backend import Attempt, Backend, Unopened, open_backend
@@ -31,6 +39,7 @@ from .cache import ResultCache, scope_of
 from .cancel import RunCancel, hurried
 from .invoke import Outcome, Task
 from .keys import signatures, why_not_cached
+from .map_tasks import load_entry
 from .options import RunOptions
 from .plan import Plan, disabled_reasons, gather_inputs
 from .results import NodeResult
@@ -39,6 +48,7 @@ from .summaries import summarize_outputs
 CANCEL_GRACE_S = 1.0
 # Threads: another worker joins in only once every running attempt has run this long (see `_dispatch`).
 STALL_S = 0.002
+STORE_WAIT_S = 10.0  # the longest a finished run waits for its results to reach the cache
 POLL_S = 0.02  # how often the caller delivers events and looks at deadlines and the cancel event
 log = logging.getLogger("nodeloom.engine")
 SUCCEEDED = NodeStatus.SUCCEEDED
@@ -67,6 +77,7 @@ class Scheduler:
         self.scope = scope_of(plan.pipeline.name, plan.file)
         self.forced = plan.with_descendants(set(options.rerun))
         self.done: dict[str, NodeResult] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}  # node id -> its outputs (inputs of the next nodes)
         self.waiting = {nid: len(np.upstream) for nid, np in plan.nodes.items()}
         self.attempts = dict.fromkeys(plan.nodes, 0)
         self.first_start: dict[str, float] = {}
@@ -75,11 +86,14 @@ class Scheduler:
         self.delayed: list[tuple[float, int, str]] = []
         self.running: dict[int, Attempt] = {}
         self.cancelling: float | None = None  # the end of the cancel grace period
+        self.unstored = 0  # accepted results their workers are still writing to the cache
+        self._all_done_at: float | None = None
         self._task_ids = 0
         self._total = len(plan.nodes)
         self._cache_root = str(self.cache.root) if self.cache is not None else None
         self._hand_back = False  # a worker that finishes runs the next node itself (the backend says)
         self._deferred_start = False  # the backend posts NodeStarted itself (dask: with the worker's address)
+        self._stores_accepted = False  # workers report `stored` after writing accepted results
 
     # -- events ------------------------------------------------------------------------------------
     def post(self, event: Event) -> None:
@@ -88,6 +102,7 @@ class Scheduler:
 
     def _finish(self, nid: str, result: NodeResult) -> None:
         self.done[nid] = result
+        self.outputs[nid] = result.outputs
         self.events.append(
             NodeFinished(
                 self.run_id,
@@ -111,6 +126,7 @@ class Scheduler:
         self.workers = self.backend.max_workers
         self._deferred_start = self.backend.deferred_start
         self._hand_back = self.backend.hands_back
+        self._stores_accepted = self.backend.stores_accepted
 
     def start(self) -> None:
         """Skip disabled nodes, take what the cache has, start the first nodes (caller thread)."""
@@ -149,11 +165,26 @@ class Scheduler:
         return max(wait, 0.0)
 
     def tick(self) -> bool:
-        """Deadlines, retry delays and cancel (caller thread); True once every node is finished."""
+        """Deadlines, retry delays and cancel (caller thread); True once every node is finished and
+        every accepted result is in the cache (waiting at most STORE_WAIT_S for a slow disk)."""
         with self.lock:
             if len(self.done) < self._total:
                 self._tick()
-            return len(self.done) == self._total
+                if len(self.done) < self._total:
+                    return False
+            if self.unstored <= 0:
+                return True
+            now = time.monotonic()
+            if self._all_done_at is None:
+                self._all_done_at = now
+            return now - self._all_done_at > STORE_WAIT_S or hurried(self.cancel)
+
+    def stored(self) -> None:
+        """A worker wrote an accepted result to the cache (any thread)."""
+        with self.lock:
+            self.unstored -= 1
+            if self.unstored <= 0 and len(self.done) == self._total:
+                self.wake.set()
 
     def _tick(self) -> None:
         if self.cancel.is_set():
@@ -202,7 +233,7 @@ class Scheduler:
         if self.cache is None or not self.plan.nodes[nid].node.cache or nid in self.forced:
             return False
         begin = time.time()
-        entry = self.cache.load(self.keys[nid])
+        entry = load_entry(self.cache, self.keys[nid])
         if entry is None:
             return False
         now = time.time()
@@ -248,8 +279,7 @@ class Scheduler:
     def _prepare(self, nid: str, worker: str) -> tuple[Task, Attempt]:
         """Gather the node's inputs, count the attempt, queue NodeStarted: the attempt is running now."""
         node_plan = self.plan.nodes[nid]
-        done = self.done
-        kwargs = gather_inputs(node_plan, lambda src: done[src].outputs)
+        kwargs = gather_inputs(node_plan, self.outputs)
         number = self.attempts[nid] + 1
         self.attempts[nid] = number
         node = node_plan.node
@@ -308,9 +338,10 @@ class Scheduler:
     def on_worker_lost(self, worker: str, task_id: int | None, message: str) -> None:
         """A worker died (a process killed, an engine fault in a thread): its attempt fails with `message`."""
         with self.lock:
-            attempt = self.running.pop(task_id, None) if task_id is not None else None
+            attempt = self.running.get(task_id) if task_id is not None else None
             if attempt is None or attempt.worker != worker:
-                return
+                return  # given up already, or not this worker's
+            del self.running[task_id]  # type: ignore[arg-type]
             attempt.stopped = True
             self.backend.abandon(worker)
             if self.cancel.is_set():
@@ -328,6 +359,8 @@ class Scheduler:
         if self.cache is not None:
             self._remember(nid, "succeeded")
         outcome.accepted = True  # the worker may now write the result to the cache
+        if outcome.will_store and self._stores_accepted:
+            self.unstored += 1  # the run ends only once it is written (see `tick`)
         reason = self.reasons.get(nid)
         outputs = outcome.outputs or {}
         self._finish(

@@ -19,7 +19,10 @@ from typing import Any
 _SCALARS = (str, int, float, bool, type(None))
 SHORT_LIMIT = 80
 MAX_DEPTH = 100
+MAX_ELEMENTS = 1_000_000  # a results file shows bigger values as a summary
 _LOG10_2 = math.log10(2)
+SMALL_INT = 10**20
+SAFE_INT_BITS = 2000  # about 600 digits: below Python's smallest allowed limit (640), always printable
 
 
 def _int_digits_limit() -> int:
@@ -29,20 +32,27 @@ def _int_digits_limit() -> int:
 
 def int_is_printable(value: int) -> bool:
     """False for an int Python refuses to turn into text (over `sys.get_int_max_str_digits()` digits)."""
+    if value.bit_length() < SAFE_INT_BITS:
+        return True  # the hot path: every int a run usually sees
     limit = _int_digits_limit()
     return limit == 0 or value.bit_length() * _LOG10_2 < limit - 1
 
 
 def is_json_value(value: Any, _depth: int = 0) -> bool:
-    """True if `value` is JSON as it stands (finite numbers, str keys, lists/tuples/dicts of JSON)."""
+    """True if `value` is JSON as it stands (finite numbers, str keys, lists/tuples/dicts of JSON).
+
+    At most `MAX_ELEMENTS` elements are looked at, counting a shared or cyclic part each time it is
+    reached (as `json.dumps` would write it): a list holding itself twice is not JSON, not a hang.
+    """
     try:
-        return _is_json(value, _depth)
+        return _is_json(value, _depth, [MAX_ELEMENTS])
     except Exception:  # noqa: BLE001 - e.g. a container mutated by a still-running thread
         return False
 
 
-def _is_json(value: Any, depth: int) -> bool:
-    if depth > MAX_DEPTH:
+def _is_json(value: Any, depth: int, budget: list[int]) -> bool:
+    budget[0] -= 1
+    if depth > MAX_DEPTH or budget[0] < 0:
         return False
     kind = type(value)
     if kind is float:
@@ -54,9 +64,11 @@ def _is_json(value: Any, depth: int) -> bool:
     if kind is bool or value is None:
         return True
     if kind is list or kind is tuple:
-        return all(_is_json(v, depth + 1) for v in value)
+        return all(_is_json(v, depth + 1, budget) for v in value)
     if kind is dict:
-        return all(type(k) is str and _encodable(k) and _is_json(v, depth + 1) for k, v in value.items())
+        return all(
+            type(k) is str and _encodable(k) and _is_json(v, depth + 1, budget) for k, v in value.items()
+        )
     return False
 
 
@@ -87,6 +99,9 @@ def type_name(value: Any) -> str:
 
 def short_summary(value: Any) -> str:
     """A one-line description: the value for small scalars, else the type and shape or length."""
+    kind = type(value)
+    if (kind is int and -SMALL_INT < value < SMALL_INT) or kind is float or kind is bool or value is None:
+        return repr(value)  # the hot path (at most 25 characters): no call, no clip
     try:
         return _summary(value)
     except Exception:  # noqa: BLE001 - repr/len/shape/str raised: the type name is all we can say
@@ -136,10 +151,9 @@ def _printable(text: str) -> str:
 def summarize_outputs(outputs: Any) -> dict[str, str]:
     """port -> short summary, for the NodeFinished event (total: any mapping, any values)."""
     try:
-        items = list(outputs.items())
-    except Exception:  # noqa: BLE001
+        return {port if type(port) is str else str(port): short_summary(v) for port, v in outputs.items()}
+    except Exception:  # noqa: BLE001 - not a mapping (short_summary itself never raises)
         return {}
-    return {str(port): short_summary(v) for port, v in items}
 
 
 def one_line_error(exc: BaseException) -> str:

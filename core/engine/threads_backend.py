@@ -24,7 +24,7 @@ from collections.abc import Callable
 from ..events import Event
 from .backend import Attempt, BaseBackend, Reporter
 from .capture import NodeSink, capture_state, install_thread_capture, uninstall_thread_capture
-from .invoke import Task, execute, store_result
+from .invoke import SubtaskSource, Task, execute, store_result
 from .map_tasks import EitherFlag, Flag, Subtask, SubtaskReport, run_subtask
 from .summaries import one_line_error
 
@@ -32,9 +32,9 @@ log = logging.getLogger("nodeloom.engine")
 
 
 class ThreadWorker:
-    def __init__(self, name: str, home: Reporter, subtasks: ThreadSubtaskPool) -> None:
+    def __init__(self, name: str, reporter: Reporter, subtasks: SubtaskSource) -> None:
         self.name = name
-        self._home = home
+        self._reporter = reporter
         self._subtasks = subtasks
         self._inbox: queue.SimpleQueue[tuple[Task, Attempt] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name=f"nodeloom-{name}", daemon=True)
@@ -48,10 +48,10 @@ class ThreadWorker:
 
     def _loop(self) -> None:
         """Run attempts until told to stop; nothing may end this thread unseen (the run would hang)."""
-        home, name, get = self._home, self.name, self._inbox.get
-        post, on_outcome = home.post, home.on_outcome
+        reporter, name, get = self._reporter, self.name, self._inbox.get
+        post, on_outcome, stored = reporter.post, reporter.on_outcome, reporter.stored
         current: list[Attempt | None] = [None]  # the attempt this thread runs now
-        runner = self._subtasks.runner
+        runner = self._subtasks
 
         def emit(event: Event) -> None:
             attempt = current[0]
@@ -64,6 +64,7 @@ class ThreadWorker:
         while item is not None:
             task, attempt = item
             current[0] = attempt
+            following: tuple[Task, Attempt] | bool = True
             try:
                 sink.retarget(task.node_id, task.run_id)
                 thread_state.sink = sink
@@ -77,12 +78,14 @@ class ThreadWorker:
                 following = on_outcome(name, outcome)
                 if following is False:
                     return  # given up meanwhile
-                store_result(task, outcome, data, emit)
+                if outcome.will_store:
+                    store_result(task, outcome, data, emit, stored)
             except BaseException as exc:  # noqa: BLE001 - an engine fault: fail the attempt, keep the run
                 log.error("worker %s failed: %s", name, one_line_error(exc), exc_info=True)
-                home.on_worker_lost(
-                    name, task.task_id, f"internal error in worker {name}: {one_line_error(exc)}"
-                )
+                problem = f"internal error in worker {name}: {one_line_error(exc)}"
+                reporter.on_worker_lost(name, task.task_id, problem)
+                if isinstance(following, tuple):  # the node handed to this thread would never run
+                    reporter.on_worker_lost(name, following[0].task_id, problem)
                 return  # the scheduler gave this slot a fresh thread
             item = get() if following is True else following  # the next node, handed straight back
 
@@ -187,10 +190,11 @@ class ThreadBackend(BaseBackend):
 
     name = "threads"
     hands_back = True
+    stores_accepted = True
 
-    def __init__(self, workers: int, home: Reporter) -> None:
+    def __init__(self, workers: int, reporter: Reporter) -> None:
         self.max_workers = workers
-        self._home = home
+        self._reporter = reporter
         self._idle: list[str] = []
         self._workers: dict[str, ThreadWorker] = {}
         self._attempts: dict[str, Attempt] = {}
@@ -203,6 +207,7 @@ class ThreadBackend(BaseBackend):
         uninstall_thread_capture()
 
     def subtask_runner(self, flag: Flag, emit: Callable[[Event], None]) -> ThreadMapRunner:
+        """A node's `ctx.map` items run on the run's map threads (see `ThreadSubtaskPool`)."""
         return self._subtasks.runner(flag, emit)
 
     def idle_worker(self) -> str | None:
@@ -210,7 +215,7 @@ class ThreadBackend(BaseBackend):
             return self._idle.pop()  # the most recently released first: usually the caller itself
         if len(self._workers) < self.max_workers:
             name = f"thread-{len(self._workers) + 1}"
-            self._workers[name] = ThreadWorker(name, self._home, self._subtasks)
+            self._workers[name] = ThreadWorker(name, self._reporter, self.subtask_runner)
             return name
         return None
 
@@ -234,7 +239,7 @@ class ThreadBackend(BaseBackend):
         attempt = self._attempts.pop(worker, None)
         if attempt is not None:
             attempt.stopped = True
-        self._workers[worker] = ThreadWorker(worker, self._home, self._subtasks)
+        self._workers[worker] = ThreadWorker(worker, self._reporter, self.subtask_runner)
         self._idle.append(worker)
 
     def signal_cancel(self) -> None:

@@ -142,3 +142,46 @@ def test_nested_map_is_a_clear_error(backend: str) -> None:
     result, _ = run(one_map([1, 2], function="nested"), backend)
     assert result.nodes["m"].status is NodeStatus.FAILED
     assert "RuntimeError: ctx.map inside an item of ctx.map is not supported" in result.nodes["m"].error
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_two_maps_at_once_in_one_node_each_get_their_own_results(backend: str) -> None:
+    items = [{"i": i, "seconds": 0.05} for i in range(4)]
+    p = pipeline([{"id": "m", "type": "py:map_nodes:two_maps", "params": {"items": items}}])
+    result, _ = run(p, backend, workers=2)
+    assert result.nodes["m"].status is NodeStatus.SUCCEEDED, result.nodes["m"].error
+    assert result.nodes["m"].outputs["result"] == [[0, 1, 2, 3], [100, 101, 102, 103]]
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_a_node_timeout_stops_its_items_and_caches_none_of_them(backend: str, tmp_path: Path) -> None:
+    counter = str(tmp_path / "count")
+    items = [{"i": i, "counter": counter} for i in range(2)]
+    p = pipeline(
+        [
+            {
+                "id": "m",
+                "type": M,
+                "params": {"items": items, "function": "patient"},
+                "timeout_s": 0.8,
+            }
+        ]
+    )
+    for run_number in (1, 2):
+        begin = time.monotonic()
+        result, events = run(p, backend, workers=2)
+        assert time.monotonic() - begin < 15  # the items did not run their 20 s
+        assert result.nodes["m"].status is NodeStatus.FAILED
+        assert result.nodes["m"].error == "timed out after 0.8 s"
+        assert len(count(counter)) == 2 * run_number  # never cached: both items ran again
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_large_results_flow_back_without_blocking_the_pipes(backend: str) -> None:
+    sizes = [3_000_000 + i for i in range(12)]
+    p = pipeline(
+        [{"id": "m", "type": "py:map_nodes:big_results", "params": {"sizes": sizes}, "timeout_s": 120}]
+    )
+    result, _ = run(p, backend, workers=2)
+    assert result.nodes["m"].status is NodeStatus.SUCCEEDED, result.nodes["m"].error
+    assert result.nodes["m"].outputs["result"] == sizes

@@ -358,3 +358,82 @@ def test_the_callers_pipeline_is_not_touched_and_listener_errors_do_not_break_th
     result = run_pipeline(p, RunOptions(use_cache=False), on_event=listener)
     assert result.status is RunStatus.SUCCEEDED
     assert result.nodes["a"].outputs["result"] == 1
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_a_hurried_cancel_skips_the_grace_period_and_still_ends_cancelled(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psutil
+    from nodeloom.core.engine import RunCancel, scheduler
+
+    monkeypatch.setattr(scheduler, "CANCEL_GRACE_S", 120.0)  # only a hurry can end this run soon
+    pids = tmp_path / "pids"
+    busy = (  # ignores ctx.cancelled: a CPU loop in a process; a sleeping thread (costs no CPU here)
+        {"type": "py:hostile_nodes:spin", "params": {"pids": str(pids), "seconds": 60}}
+        if backend == "processes"
+        else {"type": N + "slow", "params": {"counter": str(pids), "seconds": 60}}
+    )
+    p = pipeline(
+        [{"id": "spin", **busy}, {"id": "after", "type": N + "double"}],
+        [("spin.result", "after.x")],
+    )
+    cancel = RunCancel()
+
+    def cancel_then_hurry() -> None:
+        deadline = time.monotonic() + 30
+        while not pids.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        cancel.request()
+        time.sleep(0.3)
+        cancel.request(hurry=True)
+
+    helper = threading.Thread(target=cancel_then_hurry)
+    helper.start()
+    begin = time.monotonic()
+    result = run_pipeline(p, RunOptions(backend=backend, workers=2), cancel=cancel)
+    helper.join()
+    assert time.monotonic() - begin < 60
+    assert result.status == "cancelled"
+    assert {nid: r.status for nid, r in result.nodes.items()} == {"spin": "cancelled", "after": "cancelled"}
+    if backend == "processes":
+        pid = int(pids.read_text().split()[0])
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_an_engine_fault_in_a_thread_worker_fails_the_attempt_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nodeloom.core.engine.cache import ResultCache
+
+    def broken_store(self, key: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk on fire")  # not an OSError: an engine fault, not a full disk
+
+    monkeypatch.setattr(ResultCache, "store_bytes", broken_store)
+    p = pipeline(
+        [{"id": "a", "type": N + "number", "params": {"value": 2}}, {"id": "b", "type": N + "double"}],
+        [("a.result", "b.x")],
+    )
+    result = run_pipeline(p, RunOptions(workers=1, record=False))
+    assert result.nodes["a"].status == "succeeded"  # accepted before the fault
+    assert result.nodes["b"].status == "failed"  # handed to the faulty thread: reported, not lost
+    assert result.nodes["b"].error == "internal error in worker thread-1: RuntimeError: disk on fire"
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_a_run_ends_only_once_its_results_are_in_the_cache(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nodeloom.core.engine.cache import ResultCache
+
+    original = ResultCache.store_bytes
+
+    def slow_store(self, key: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+        time.sleep(0.3)  # a slow disk: the result is written after the scheduler recorded the success
+        original(self, key, data)
+
+    monkeypatch.setattr(ResultCache, "store_bytes", slow_store)
+    p = pipeline([{"id": "a", "type": N + "number", "params": {"value": 2}}])
+    assert run_pipeline(p, RunOptions(backend=backend, record=False)).nodes["a"].status == "succeeded"
+    again = run_pipeline(p, RunOptions(backend=backend, record=False))
+    assert again.nodes["a"].status == "cached" and again.nodes["a"].outputs == {"result": 2}
