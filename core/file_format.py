@@ -216,16 +216,16 @@ def from_document(doc: Any) -> LoadResult:
                 src, _, src_port = source.partition(".")
                 dst, _, dst_port = target.partition(".")  # ids have no dots: a node found means a clean split
                 # the node's own id string and interned port names: later lookups compare pointers, not text
-                src, dst = canonical.get(src), canonical.get(dst)
-                if src and dst and src_port.isidentifier() and dst_port.isidentifier():
+                src_id, dst_id = canonical.get(src), canonical.get(dst)
+                if src_id and dst_id and src_port.isidentifier() and dst_port.isidentifier():
                     first = first_source.get(target)
                     if first is None:
                         first_source[target] = source
-                        edges.append(Edge(src, intern(src_port), dst, intern(dst_port)))
+                        edges.append(Edge(src_id, intern(src_port), dst_id, intern(dst_port)))
                         continue
                     if first != source and (source, target) not in fan_in:
                         fan_in.add((source, target))
-                        edges.append(Edge(src, intern(src_port), dst, intern(dst_port)))
+                        edges.append(Edge(src_id, intern(src_port), dst_id, intern(dst_port)))
                         continue
         if len(problems) >= MAX_PROBLEMS:
             return _gave_up(pipeline, problems)

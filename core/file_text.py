@@ -98,7 +98,7 @@ def nesting_error(value: Any, depth: int = 0) -> str | None:
     return None
 
 
-def _deeper_than(value: dict[str, Any] | list[Any], budget: int) -> bool:
+def _deeper_than(value: Any, budget: int) -> bool:
     """Whether `value` (itself one level) nests more than `budget` levels. Recursive on purpose: about
     four times faster than an explicit stack on a 10,000-node file, and `budget` bounds the depth."""
     if budget <= 0:

@@ -159,7 +159,7 @@ def _hint_source(func: Callable[..., Any]) -> Any:
     while isinstance(target, functools.partial):
         target = target.func
     if isinstance(target, type):
-        return target.__init__
+        return getattr(target, "__init__")  # noqa: B009 - `target.__init__` reads as an instance access to mypy
     if not inspect.isroutine(target):
         return type(target).__call__
     return target

@@ -124,12 +124,14 @@ def static_node_type(name: str, module_name: str, qualname: str, file: str, show
     target, owner_is_class = module.find(qualname, shown)
     if isinstance(target, ast.ClassDef):
         init = _last_def(target.body, "__init__")
-        if target.decorator_list or init is None or not isinstance(init, ast.FunctionDef):
+        if target.decorator_list or not isinstance(init, ast.FunctionDef):
             raise UncheckedType(f"'{qualname}' is a class whose constructor is made when the module runs")
         stub = module.stub(init, shown, drop_first=True, decorators_allowed=False, returns=target.name)
         stub.__doc__ = ast.get_docstring(target)  # a class node is described by the class, as imported
-    else:
+    elif isinstance(target, ast.FunctionDef | ast.AsyncFunctionDef):
         stub = module.stub(target, shown, drop_first=False, method=owner_is_class)
+    else:
+        raise UncheckedType(f"'{qualname}' is neither a function nor a class in its source")
     try:
         node_type = node_type_from_function(stub, name, origin="py")
     except (TypeError, ValueError) as exc:

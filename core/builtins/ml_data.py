@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import resources
+from .. import resources  # type: ignore[attr-defined]  # resources/ is mapped to nodeloom.core.resources at install
 from .ml_common import SERIES, TABLE, as_table, atomic_path, column_list, ml_node, require_columns
 
 DATASETS = ("iris", "digits", "wine", "breast_cancer", "diabetes")

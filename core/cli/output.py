@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from typing import TextIO
 
 from ..errors import Problem, one_line
 
@@ -72,7 +73,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]], out=None) -> None:  # noqa: ANN001
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]], out: TextIO | None = None) -> None:
     """A table on stdout: `rich`'s on a terminal (fits the width, NO_COLOR respected), else plain text."""
     out = out or sys.stdout
     rows = [[safe(c) for c in r] for r in rows]
@@ -89,7 +90,7 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]], out=None)
     Console(file=out, highlight=False).print(grid)
 
 
-def _is_terminal(out) -> bool:  # noqa: ANN001
+def _is_terminal(out: TextIO) -> bool:
     try:
         return bool(out.isatty())
     except (AttributeError, ValueError):

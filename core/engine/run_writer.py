@@ -163,7 +163,7 @@ class RunRecorder:
                 )  # fmt: skip
             elif isinstance(ev, RunFinished):
                 finished = ev
-        statements: list[tuple[str, list[tuple[object, ...]] | list[list[object]]]] = []
+        statements: list[tuple[str, Sequence[Sequence[object]]]] = []
         if nodes:
             statements.append((_UPSERT_NODE, list(nodes.values())))
         if logs:
