@@ -109,6 +109,7 @@ class DaskBackend(BaseBackend):
     """Slots `dask-1..N` (N = the cluster's threads). Call the public methods with the scheduler's lock held."""
 
     name = "dask"
+    stores_accepted = True  # results are written here, on the client, after acceptance: the run waits
     deferred_start = True  # NodeStarted comes from the task, with the worker's address
 
     def __init__(
@@ -325,9 +326,10 @@ class DaskBackend(BaseBackend):
             else:
                 if elapsed is not None:
                     self._measure(entry.task, elapsed)
+        outcome.will_store = outcome.ok and data is not None and entry.task.cache_key is not None
         self._reporter.on_outcome(entry.slot, outcome)
         if outcome.ok:  # written only once the scheduler accepted it (never a late, given-up result)
-            store_result(entry.task, outcome, data, self._reporter.post)
+            store_result(entry.task, outcome, data, self._reporter.post, self._reporter.stored)
 
     def _describe(self, exc: BaseException) -> str:
         """One line for a task that ended without a result (not a node's own failure)."""

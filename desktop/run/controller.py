@@ -155,9 +155,14 @@ class RunController(QObject):
     def stop(self) -> None:
         """Cancel: running nodes see ctx.cancelled, nothing new starts, the run is recorded cancelled."""
         if self._thread is not None:
-            self._thread.cancel()
-            self.actions.stop.setEnabled(False)
-            self.run_dock.title.setText("Cancelling… (waiting for running nodes to notice)")
+            hurrying = self._thread.worker.cancel.is_set()
+            self._thread.cancel()  # a second Stop hurries: running workers are stopped at once
+            self.actions.stop.setEnabled(not hurrying)
+            self.run_dock.title.setText(
+                "Stopping now…"
+                if hurrying
+                else "Cancelling… (waiting for running nodes to notice; Stop again to stop them now)"
+            )
         if self._debug is not None and self._debug.running:
             self._debug.cancel.set()
 

@@ -1,18 +1,18 @@
 """The run's worker: a QObject moved to its own QThread that calls the engine and reports the end.
 
 The engine's events go straight from this thread into the event bridge's queue (no Qt signal per
-event); only the start and the end cross threads as queued signals. Cancel is a `threading.Event` the
+event); only the start and the end cross threads as queued signals. Cancel is a `RunCancel` (an Event) the
 engine hands to running nodes as `ctx.cancelled`. The worker never touches widgets or the document:
 it runs on a snapshot of the pipeline taken on the GUI thread.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from nodeloom.core.engine import RunOptions, run_pipeline
+from nodeloom.core.engine.cancel import RunCancel
 from nodeloom.core.errors import NodeloomError, PipelineError, one_line
 from nodeloom.core.events import Event
 from nodeloom.core.model import Pipeline
@@ -36,7 +36,7 @@ class RunWorker(QObject):
         self.options = options
         self.on_event = on_event
         self.registry = registry
-        self.cancel = threading.Event()
+        self.cancel = RunCancel()  # a second Stop hurries: running workers are stopped at once
 
     @Slot()
     def run(self) -> None:
@@ -76,7 +76,8 @@ class RunThread:
         self.thread.start()
 
     def cancel(self) -> None:
-        self.worker.cancel.set()
+        """The first call cancels (running nodes get a grace period); a second one hurries."""
+        self.worker.cancel.request(hurry=self.worker.cancel.is_set())
 
     @property
     def running(self) -> bool:
