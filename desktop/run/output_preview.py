@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from nodeloom.core.engine.summaries import short_summary, type_name
 from nodeloom.core.events import NodeStatus
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
@@ -80,9 +81,7 @@ class OutputPreview(QWidget):
         self.header.setText(_header_html(node_id, state, run_label))
         if outputs:
             for port, value in outputs.items():
-                self.outputs.addTab(
-                    preview_widget(value), f"{port}  ({shape_text(value) or type(value).__name__})"
-                )
+                self.outputs.addTab(safe_preview_widget(value), f"{port}  ({_safe_shape(value)})")
         elif state.outputs:
             text = "\n".join(f"{port}: {summary}" for port, summary in state.outputs.items())
             note = "\n\n(values are kept for this window's last run only)" if outputs is None else ""
@@ -96,6 +95,22 @@ class OutputPreview(QWidget):
     @property
     def output_titles(self) -> list[str]:
         return [self.outputs.tabText(i) for i in range(self.outputs.count())]
+
+
+def safe_preview_widget(value: Any) -> QWidget:
+    """`preview_widget`, or the engine's plain description when the value's own methods raise: nothing a
+    node returns may break the editor (its repr, len, shape or cells are the node author's code)."""
+    try:
+        return preview_widget(value)
+    except Exception:  # noqa: BLE001 - a hostile value: show what can be said without calling it
+        return _text_widget(short_summary(value))
+
+
+def _safe_shape(value: Any) -> str:
+    try:
+        return shape_text(value) or type(value).__name__
+    except Exception:  # noqa: BLE001 - as in safe_preview_widget
+        return type_name(value)
 
 
 def preview_widget(value: Any) -> QWidget:

@@ -14,6 +14,7 @@ import pprint
 from typing import Any
 
 import numpy as np
+from nodeloom.core.engine.summaries import short_summary
 from nodeloom.core.vocabulary import clip
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QImage
@@ -153,7 +154,9 @@ class TableModel(QAbstractTableModel):
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, float | np.floating):
-        return f"{value:.6g}"
-    text = str(value)
-    return clip(text, 200)
+    try:
+        if isinstance(value, float | np.floating):
+            return f"{value:.6g}"
+        return clip(str(value), 200)
+    except Exception:  # noqa: BLE001 - a cell whose str() raises is described, not shown
+        return short_summary(value)
