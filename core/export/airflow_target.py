@@ -17,20 +17,14 @@ from __future__ import annotations
 import re
 
 from .graph_code import (
-    JSON_OR_TEXT,
-    OUTPUTS_OF,
-    SHOW,
     ExportGraph,
     Names,
     assign_aliases,
     call_source,
-    doc_header,
-    import_lines,
+    docstring_text,
     literal,
-    parameters_source,
-    parse_parameters_source,
-    pipeline_folder_expr,
-    sort_imports,
+    module_source,
+    node_title,
 )
 from .task_code import TaskSpec, sink_expr, task_specs
 
@@ -46,52 +40,28 @@ def generate(graph: ExportGraph, out_path: str | None = None) -> str:
     assign_aliases(graph, names)
     dag_function = names.new(graph.name or "pipeline")
     specs = task_specs(graph, names, param_expr=lambda name: f"param({literal(name)})")
-    froms, fetched = import_lines(graph)
-    multi = any(len(n.outputs) > 1 for n in graph.nodes.values())
-    stdlib = [
-        "import argparse", "import base64", "import json", "import math",
-        "from datetime import timedelta", "from typing import Any",
-    ]  # fmt: skip
-    if not graph.nodes:
-        stdlib.remove("from datetime import timedelta")
-    if fetched:
-        stdlib.append("import importlib")
-    if graph.uses_pipeline_folder:
-        stdlib += ["import os", "import sys"]
-    if multi:
-        stdlib.append("from collections.abc import Mapping, Sequence")
-    third = [*froms, "from airflow.sdk import dag, get_current_context, task"]
-    if graph.uses_context:
-        third.append("from nodeloom.core.context import Context")
+    stdlib = ("import base64", "import math") + (("from datetime import timedelta",) if graph.nodes else ())
     usage = (
         "Put this file in Airflow's dags folder, or run it once locally: python THIS_FILE.py [--PARAMETER VALUE ...]\n"
         "(needs `pip install 'apache-airflow>=3,<4'`, then `airflow db migrate` and `airflow dags reserialize`\n"
         "with this file in $AIRFLOW_HOME/dags). XCom values are JSON: numpy arrays, tuples and bytes are\n"
         "encoded without pickle; any other kind of value stops its task with an error naming the node."
     )
-    parts = [
-        doc_header(graph, "airflow", usage),
-        "\n".join(sort_imports(stdlib)),
-        "\n".join(sort_imports(third)),
-    ]
-    setup = []
-    if graph.uses_pipeline_folder:
-        setup.append("# `py:` node modules sit beside the pipeline file, where `nodeloom run` finds them too")
-        setup.append(f"sys.path.append({pipeline_folder_expr(graph, out_path)})")
-    setup += fetched
-    if setup:
-        parts.append("\n".join(setup))
-    parts.append(parameters_source(graph))
-    parts.append('TAG = "__nodeloom_xcom__"')
-    helpers = [JSON_OR_TEXT, parse_parameters_source(graph.description or graph.name)]
-    if multi:
-        helpers.append(OUTPUTS_OF)
-    helpers += [SHOW, PARAM, TO_XCOM, FROM_XCOM, PANDAS]
-    helpers += [_task_source(spec) for spec in specs]
-    helpers.append(_outputs_task(graph))
-    helpers.append(_dag_source(graph, specs, dag_function))
-    helpers.append(MAIN.replace("DAG_OBJECT", f"{dag_function}_dag"))
-    return "\n\n".join(parts) + "\n\n\n" + "\n\n\n".join(helpers) + "\n"
+    definitions = [PARAM, TO_XCOM, FROM_XCOM, PANDAS]
+    definitions += [_task_source(spec) for spec in specs]
+    definitions.append(_outputs_task(graph))
+    definitions.append(_dag_source(graph, specs, dag_function))
+    definitions.append(MAIN.replace("DAG_OBJECT", f"{dag_function}_dag"))
+    return module_source(
+        graph,
+        "airflow",
+        usage,
+        out_path,
+        definitions,
+        stdlib=stdlib,
+        third_party=("from airflow.sdk import dag, get_current_context, task",),
+        constants=('TAG = "__nodeloom_xcom__"',),
+    )
 
 
 def _seconds(value: float) -> str:
@@ -108,11 +78,10 @@ def _task_source(spec: TaskSpec) -> str:
     if node.timeout_s is not None:
         options.append(f"execution_timeout={_seconds(node.timeout_s)}")
     args = list(spec.upstream_args.values())
-    title = f"{node.id}: {node.type_name}" + (f" ({node.label})" if node.label else "")
     lines = [
         f"@task({', '.join(options)})",
         f"def {spec.function_name}({', '.join(f'{a}: Any' for a in args)}) -> Any:",
-        f'    """{_doc(title)}"""',
+        f'    """{docstring_text(node_title(node))}"""',
     ]
     lines += [f"    {a} = from_xcom({a})" for a in args]
     body = spec.body
@@ -180,10 +149,6 @@ def _dag_source(graph: ExportGraph, specs: list[TaskSpec], dag_function: str) ->
         ]
     lines += ["", "", f"{dag_function}_dag = {dag_function}()"]
     return "\n".join(lines)
-
-
-def _doc(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 PARAM = '''def param(name: str) -> Any:

@@ -402,6 +402,63 @@ def parse_parameters_source(description: str) -> str:
     return {{**PARAMETERS, **vars(parser.parse_args(argv))}}'''
 
 
+def module_source(
+    graph: ExportGraph,
+    target: str,
+    run_hint: str,
+    out_path: str | None,
+    definitions: list[str],
+    *,
+    stdlib: tuple[str, ...] = (),
+    third_party: tuple[str, ...] = (),
+    constants: tuple[str, ...] = (),
+) -> str:
+    """The whole generated file, laid out the same for every target so they cannot drift apart.
+
+    Docstring; standard-library imports (those every target needs, plus `stdlib`); third-party imports
+    (the node functions, `third_party`, Context when a node takes one); the `py:` setup; PARAMETERS and
+    `constants`; then the shared helpers and the target's `definitions`.
+    """
+    froms, fetched = import_lines(graph)
+    multi = any(len(n.outputs) > 1 for n in graph.nodes.values())
+    std = ["import argparse", "import json", "from typing import Any", *stdlib]
+    if fetched:
+        std.append("import importlib")
+    if graph.uses_pipeline_folder:
+        std += ["import os", "import sys"]
+    if multi:
+        std.append("from collections.abc import Mapping, Sequence")
+    third = [*froms, *third_party]
+    if graph.uses_context:
+        third.append("from nodeloom.core.context import Context")
+    parts = [doc_header(graph, target, run_hint), "\n".join(sort_imports(std))]
+    if third:
+        parts.append("\n".join(sort_imports(third)))
+    setup = []
+    if graph.uses_pipeline_folder:
+        setup.append("# `py:` node modules sit beside the pipeline file, where `nodeloom run` finds them too")
+        setup.append(f"sys.path.append({pipeline_folder_expr(graph, out_path)})")
+    setup += fetched
+    if setup:
+        parts.append("\n".join(setup))
+    parts += [parameters_source(graph), *constants]
+    helpers = [JSON_OR_TEXT, parse_parameters_source(graph.description or graph.name)]
+    if multi:
+        helpers.append(OUTPUTS_OF)
+    helpers += [SHOW, *definitions]
+    return "\n\n".join(parts) + "\n\n\n" + "\n\n\n".join(helpers) + "\n"
+
+
+def node_title(node: ExportNode) -> str:
+    """`id: type (label)`: how generated code names a node in its docstring or comment."""
+    return f"{node.id}: {node.type_name}" + (f" ({node.label})" if node.label else "")
+
+
+def docstring_text(text: str) -> str:
+    """`text` made safe inside a one-line double-quoted docstring."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def parameters_source(graph: ExportGraph) -> str:
     if not graph.parameters:
         return "PARAMETERS: dict[str, Any] = {}"

@@ -10,21 +10,15 @@ is off (`NO_CACHE`): Nodeloom's cache is keyed on code and inputs, Prefect's def
 from __future__ import annotations
 
 from .graph_code import (
-    JSON_OR_TEXT,
-    OUTPUTS_OF,
-    SHOW,
     ExportGraph,
     Names,
     assign_aliases,
     call_source,
     dict_source,
-    doc_header,
-    import_lines,
+    docstring_text,
     literal,
-    parameters_source,
-    parse_parameters_source,
-    pipeline_folder_expr,
-    sort_imports,
+    module_source,
+    node_title,
 )
 from .task_code import TaskSpec, sink_expr, task_specs
 
@@ -41,45 +35,22 @@ def generate(graph: ExportGraph, out_path: str | None = None) -> str:
     specs = task_specs(graph, names)
     flow_locals = Names(set(names.taken))  # the flow's arguments: clear of every global it calls
     param_names = {p: flow_locals.new(p) for p in graph.parameters}
-    froms, fetched = import_lines(graph)
-    multi = any(len(n.outputs) > 1 for n in graph.nodes.values())
-    stdlib = ["import argparse", "import json", "from typing import Any"]
-    if fetched:
-        stdlib.append("import importlib")
-    if graph.uses_pipeline_folder:
-        stdlib += ["import os", "import sys"]
-    if multi:
-        stdlib.append("from collections.abc import Mapping, Sequence")
-    third = [*froms, "from prefect import flow, task", "from prefect.cache_policies import NO_CACHE"]
-    if not graph.nodes:
-        third = ["from prefect import flow"]
-    if graph.uses_context:
-        third.append("from nodeloom.core.context import Context")
+    prefect = ("from prefect import flow, task", "from prefect.cache_policies import NO_CACHE")
     usage = (
         "Run: python THIS_FILE.py [--PARAMETER VALUE ...] (needs `pip install 'prefect>=3,<4'`;\n"
         "without a Prefect server configured, Prefect starts a temporary local one)."
     )
-    parts = [
-        doc_header(graph, "prefect", usage),
-        "\n".join(sort_imports(stdlib)),
-        "\n".join(sort_imports(third)),
-    ]
-    setup = []
-    if graph.uses_pipeline_folder:
-        setup.append("# `py:` node modules sit beside the pipeline file, where `nodeloom run` finds them too")
-        setup.append(f"sys.path.append({pipeline_folder_expr(graph, out_path)})")
-    setup += fetched
-    if setup:
-        parts.append("\n".join(setup))
-    parts.append(parameters_source(graph))
-    helpers = [JSON_OR_TEXT, parse_parameters_source(graph.description or graph.name)]
-    if multi:
-        helpers.append(OUTPUTS_OF)
-    helpers.append(SHOW)
-    helpers += [_task_source(spec) for spec in specs]
-    helpers.append(_flow_source(graph, specs, flow_name, param_names))
-    helpers.append(_main_source(flow_name, param_names))
-    return "\n\n".join(parts) + "\n\n\n" + "\n\n\n".join(helpers) + "\n"
+    definitions = [_task_source(spec) for spec in specs]
+    definitions.append(_flow_source(graph, specs, flow_name, param_names))
+    definitions.append(_main_source(flow_name, param_names))
+    return module_source(
+        graph,
+        "prefect",
+        usage,
+        out_path,
+        definitions,
+        third_party=prefect if graph.nodes else ("from prefect import flow",),
+    )
 
 
 def _task_source(spec: TaskSpec) -> str:
@@ -93,11 +64,10 @@ def _task_source(spec: TaskSpec) -> str:
         options.append(f"timeout_seconds={literal(node.timeout_s)}")
     options.append("cache_policy=NO_CACHE")
     params = [f"{a}: Any" for a in [*spec.upstream_args.values(), *spec.param_args.values()]]
-    title = f"{node.id}: {node.type_name}" + (f" ({node.label})" if node.label else "")
     return (
         f"@task({', '.join(options)})\n"
         f"def {spec.function_name}({', '.join(params)}) -> Any:\n"
-        f'    """{_doc(title)}"""\n' + "\n".join(spec.body)
+        f'    """{docstring_text(node_title(node))}"""\n' + "\n".join(spec.body)
     )
 
 
@@ -154,7 +124,3 @@ def _main_source(flow_name: str, param_names: dict[str, str]) -> str:
         'if __name__ == "__main__":\n'
         "    main()"
     )
-
-
-def _doc(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')

@@ -8,9 +8,6 @@ engine does it, `many` inputs are lists in edge order, and the outputs nothing c
 from __future__ import annotations
 
 from .graph_code import (
-    JSON_OR_TEXT,
-    OUTPUTS_OF,
-    SHOW,
     Arg,
     Const,
     ExportGraph,
@@ -21,13 +18,9 @@ from .graph_code import (
     assign_aliases,
     call_source,
     dict_source,
-    doc_header,
-    import_lines,
     literal,
-    parameters_source,
-    parse_parameters_source,
-    pipeline_folder_expr,
-    sort_imports,
+    module_source,
+    node_title,
 )
 
 GLOBALS = {
@@ -40,36 +33,8 @@ def generate(graph: ExportGraph, out_path: str | None = None) -> str:
     names = Names(GLOBALS)
     assign_aliases(graph, names)
     var_of = {nid: names.new(nid) for nid in graph.nodes}
-    multi = any(len(n.outputs) > 1 for n in graph.nodes.values())
-    froms, fetched = import_lines(graph)
-    stdlib = ["import argparse", "import json", "from typing import Any"]
-    if fetched:
-        stdlib += ["import importlib"]
-    if graph.uses_pipeline_folder:
-        stdlib += ["import os", "import sys"]
-    if multi:
-        stdlib.append("from collections.abc import Mapping, Sequence")
-    third = list(froms)
-    if graph.uses_context:
-        third.append("from nodeloom.core.context import Context")
     usage = "Run: python THIS_FILE.py [--PARAMETER VALUE ...] (--help lists the parameters)."
-    parts = [doc_header(graph, "python", usage), "\n".join(sort_imports(stdlib))]
-    if third:
-        parts.append("\n".join(sort_imports(third)))
-    setup = []
-    if graph.uses_pipeline_folder:
-        setup.append("# `py:` node modules sit beside the pipeline file, where `nodeloom run` finds them too")
-        setup.append(f"sys.path.append({pipeline_folder_expr(graph, out_path)})")
-    setup += fetched
-    if setup:
-        parts.append("\n".join(setup))
-    parts.append(parameters_source(graph))
-    text = "\n\n".join(parts) + "\n\n\n"
-    helpers = [JSON_OR_TEXT, parse_parameters_source(graph.description or graph.name)]
-    if multi:
-        helpers.append(OUTPUTS_OF)
-    helpers += [SHOW, _run_function(graph, var_of), MAIN]
-    return text + "\n\n\n".join(helpers) + "\n"
+    return module_source(graph, "python", usage, out_path, [_run_function(graph, var_of), MAIN])
 
 
 def _run_function(graph: ExportGraph, var_of: dict[str, str]) -> str:
@@ -87,7 +52,7 @@ def _run_function(graph: ExportGraph, var_of: dict[str, str]) -> str:
 
 
 def _node_lines(node: ExportNode, graph: ExportGraph, var_of: dict[str, str]) -> list[str]:
-    lines = [f"# {node.id}: {node.type_name}" + (f" ({node.label})" if node.label else "")]
+    lines = [f"# {node_title(node)}"]
     if node.retries or node.timeout_s is not None:
         kept = f"retries {node.retries}" + (
             f", timeout {node.timeout_s:g} s" if node.timeout_s is not None else ""
