@@ -21,6 +21,8 @@ METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "mae"
 CLASSIFICATION = METRICS[:6]
 REGRESSION = METRICS[6:]
 EVAL_INPUTS = {"model": MODEL, "X": TABLE, "y": SERIES, "y_pred": SERIES}
+# several fitted models (fan-in on `models`) compared on the same held-out data: the metrics table, ROC
+MODELS_EVAL_INPUTS = {"models": MODEL, "X": TABLE, "y": SERIES}
 Average = Literal["weighted", "macro", "micro", "binary"]
 
 
@@ -158,7 +160,7 @@ def score(
 @ml_node(
     "evaluation.metrics_table",
     icon="fa5s.table",
-    inputs={"models": MODEL, "X": TABLE, "y": SERIES},
+    inputs=MODELS_EVAL_INPUTS,
     many=["models"],
     outputs=TABLE,
 )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ml_common import FIGURE, MODEL, SERIES, TABLE, as_series, ml_node
-from .ml_eval import EVAL_INPUTS, predictions, scores_for_auc
+from .ml_common import FIGURE, TABLE, as_series, ml_node
+from .ml_eval import EVAL_INPUTS, MODELS_EVAL_INPUTS, predictions, scores_for_auc
 from .ml_models import model_name
 
 
@@ -67,7 +67,7 @@ def confusion_matrix(
 @ml_node(
     "evaluation.roc_curve",
     icon="fa5s.chart-area",
-    inputs={"models": MODEL, "X": TABLE, "y": SERIES},
+    inputs=MODELS_EVAL_INPUTS,
     many=["models"],
     outputs=FIGURE,
 )

@@ -214,18 +214,20 @@ def _draw(key: str, spec: Any, rng: Any) -> Any:
 
 
 SPACE_PORT = {"widget": "json"}
+# the ports both searches take: one contract, so grid and random search cannot drift apart
+SEARCH_INPUTS: dict[str, str | dict[str, Any]] = {
+    "model": MODEL,
+    "X": TABLE,
+    "y": SERIES,
+    "space": SPACE_PORT,
+    "folds": {"minimum": 2, "maximum": 100},
+}
 
 
 @ml_node(
     "tuning.grid_search",
     icon="fa5s.th",
-    inputs={
-        "model": MODEL,
-        "X": TABLE,
-        "y": SERIES,
-        "space": SPACE_PORT,
-        "folds": {"minimum": 2, "maximum": 100},
-    },
+    inputs=SEARCH_INPUTS,
     outputs=TRIALS_OUTPUTS,
 )
 def grid_search(
@@ -248,14 +250,7 @@ def grid_search(
 @ml_node(
     "tuning.random_search",
     icon="fa5s.dice",
-    inputs={
-        "model": MODEL,
-        "X": TABLE,
-        "y": SERIES,
-        "space": SPACE_PORT,
-        "folds": {"minimum": 2, "maximum": 100},
-        "n_trials": {"minimum": 1, "maximum": 100_000},
-    },
+    inputs={**SEARCH_INPUTS, "n_trials": {"minimum": 1, "maximum": 100_000}},
     outputs=TRIALS_OUTPUTS,
 )
 def random_search(
