@@ -104,14 +104,14 @@ class BackdropItem(QGraphicsItem):
                 self.title,
             )
 
+    def _left_on_title(self, event: QGraphicsSceneMouseEvent) -> bool:
+        """A left-button press or double-click on the title bar: what grabs or renames the backdrop."""
+        return event.button() == Qt.MouseButton.LeftButton and self.title_rect().contains(event.pos())
+
     # a press on the title starts a group drag; the scene moves the members and records one step
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt override
         host = backdrop_host(self)
-        if (
-            host is not None
-            and event.button() == Qt.MouseButton.LeftButton
-            and self.title_rect().contains(event.pos())
-        ):
+        if host is not None and self._left_on_title(event):
             self._press = event.scenePos()
             self.scene().clearSelection()
             self.setSelected(True)
@@ -138,11 +138,7 @@ class BackdropItem(QGraphicsItem):
     # a double-click on the title or the context menu renames (the scene asks and records one step)
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt override
         host = backdrop_host(self)
-        if (
-            host is not None
-            and event.button() == Qt.MouseButton.LeftButton
-            and self.title_rect().contains(event.pos())
-        ):
+        if host is not None and self._left_on_title(event):
             self._press = None
             host.rename_backdrop_interactively(self.index)
             event.accept()
