@@ -97,11 +97,14 @@ def at_100(view: QGraphicsView, centre: QRectF) -> None:
     view.centerOn(centre.center())
 
 
-def bench_canvas(path: Path, index: QGraphicsScene.ItemIndexMethod, auto_layout: bool) -> dict[str, float]:
-    start = time.perf_counter()
+def open_view(
+    path: Path, auto_layout: bool, index: QGraphicsScene.ItemIndexMethod | None = None
+) -> tuple[Document, NodeGraphScene, NodeGraphView]:
+    """Open `path` in a shown editor view at fit-all zoom, painted once: where every canvas measure starts."""
     doc = Document.open(path)
     scene = NodeGraphScene(doc)
-    scene.setItemIndexMethod(index)
+    if index is not None:
+        scene.setItemIndexMethod(index)
     if auto_layout:
         scene.auto_layout()
     view = NodeGraphView(scene)
@@ -109,6 +112,20 @@ def bench_canvas(path: Path, index: QGraphicsScene.ItemIndexMethod, auto_layout:
     view.show()
     view.frame_all()
     view.viewport().grab()
+    return doc, scene, view
+
+
+def close_view(view: NodeGraphView, scene: NodeGraphScene) -> None:
+    """Close and free what `open_view` made, so the next measure starts from an empty application."""
+    view.close()
+    view.deleteLater()
+    scene.deleteLater()
+    QApplication.processEvents()
+
+
+def bench_canvas(path: Path, index: QGraphicsScene.ItemIndexMethod, auto_layout: bool) -> dict[str, float]:
+    start = time.perf_counter()
+    _doc, scene, view = open_view(path, auto_layout, index)
     opened = time.perf_counter() - start
     fit = pan_frame_ms(view)
     nodes_rect = scene.itemsBoundingRect()
@@ -123,10 +140,7 @@ def bench_canvas(path: Path, index: QGraphicsScene.ItemIndexMethod, auto_layout:
     }
     view.frame_all()
     result["zoom_fit"] = view.zoom()
-    view.close()
-    view.deleteLater()
-    scene.deleteLater()
-    QApplication.processEvents()
+    close_view(view, scene)
     return result
 
 
@@ -149,15 +163,7 @@ def _mouse(view: QGraphicsView, kind: QEvent.Type, local: QPointF) -> None:
 def drag_step_ms(path: Path, auto_layout: bool, select_all: bool) -> tuple[float, int, float]:
     """Median ms of one drag step (mouse move + viewport render) at fit-all zoom, the number of nodes
     moved, and the release (one undo command) in ms."""
-    doc = Document.open(path)
-    scene = NodeGraphScene(doc)
-    if auto_layout:
-        scene.auto_layout()
-    view = NodeGraphView(scene)
-    view.resize(*VIEW_SIZE)
-    view.show()
-    view.frame_all()
-    view.viewport().grab()
+    doc, scene, view = open_view(path, auto_layout)
     items = scene.node_items()
     target = items[len(items) // 2]
     if select_all:
@@ -176,10 +182,7 @@ def drag_step_ms(path: Path, auto_layout: bool, select_all: bool) -> tuple[float
     _mouse(view, QEvent.Type.MouseButtonRelease, start + QPointF(4 * DRAG_STEPS, 0))
     release = (time.perf_counter() - t0) * 1000
     assert doc.undo_stack.count() == commands + 1, "a drag must be one undo command"
-    view.close()
-    view.deleteLater()
-    scene.deleteLater()
-    QApplication.processEvents()
+    close_view(view, scene)
     return statistics.median(times), moved, release
 
 
