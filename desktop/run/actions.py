@@ -4,7 +4,7 @@ the backend choice, ignore-cache and the node timing overlay. Enabled state foll
 The editor's default backend is "processes": a pure-Python CPU-bound node holds the GIL of whatever
 process it runs in, and on the threads backend that process is the editor's, whose event loop then
 stalls for hundreds of milliseconds. In worker processes the window stays fluid (see
-docs/desk-core-notes.md). The choice is remembered.
+the README, "Why the editor runs nodes in worker processes"). The choice is remembered.
 """
 
 from __future__ import annotations
