@@ -10,11 +10,12 @@ compare exactly (numbers bit for bit, non-JSON values by type and shape). `print
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from cli_runner import run_nodeloom
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "resources" / "examples").glob("*.json"))
@@ -28,30 +29,20 @@ print(json.dumps({name: json_or_summary(value) for name, value in outputs.items(
 """
 
 
-def cli(*args: str, cwd: Path, home: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NODELOOM_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "nodeloom.core.cli.main", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def run_results(pipeline: Path, cwd: Path, home: Path, *sets: str) -> dict[str, Any]:
     results = cwd / "results.json"
     args = ["run", str(pipeline), "--no-cache", "--results", str(results)]
     for item in sets:
         args += ["--set", item]
-    proc = cli(*args, cwd=cwd, home=home)
+    proc = run_nodeloom(*args, cwd=cwd, home=home, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(results.read_text())
 
 
 def export(pipeline: Path, target: str, out: Path, cwd: Path, home: Path) -> Path:
-    proc = cli("export", str(pipeline), "--to", target, "-o", str(out), cwd=cwd, home=home)
+    proc = run_nodeloom(
+        "export", str(pipeline), "--to", target, "-o", str(out), cwd=cwd, home=home, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     return out
 

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from cli_runner import run_nodeloom
 from fnd_helpers import doc, write
 from nodeloom.core.cli.main import main
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 EXAMPLES = sorted(
     p
     for p in resources.files("nodeloom.core.resources").joinpath("examples").iterdir()
     if p.name.endswith(".json")
 )
-
-
-def nodeloom(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(FIXTURES)}
-    env.pop("NODELOOM_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "nodeloom.core.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
@@ -45,7 +31,7 @@ def test_problems_one_line_each_and_exit_2(tmp_path: Path) -> None:
         tmp_path,
         doc([{"id": "a", "type": "math.add", "params": {"c": 1}}], [{"from": "a.result", "to": "a.a"}]),
     )
-    done = nodeloom("validate", str(path))
+    done = run_nodeloom("validate", str(path))
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"{path}: node 'a': param 'c': no such input (has: a, b)",
@@ -75,7 +61,7 @@ def test_validate_never_runs_a_node(tmp_path: Path) -> None:
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    done = nodeloom(
+    done = run_nodeloom(
         "validate", "--trust", str(path), cwd=elsewhere
     )  # the module is found beside the file, not in the cwd
     assert (done.returncode, done.stderr) == (0, "")

@@ -7,13 +7,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_runner import run_nodeloom
 from nodeloom.core.engine import RunOptions, run_pipeline
 from nodeloom.core.events import NodeMetric
 from nodeloom.core.file_format import load_pipeline
@@ -32,28 +30,18 @@ EXAMPLES = ROOT / "resources" / "examples"
 NEW = ["digits_svm_grid_search", "breast_cancer_models", "diabetes_ridge", "orders_etl", "mlp_live_loss"]
 
 
-def _nodeloom(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nodeloom.core.cli.main", *args],
-        cwd=cwd,
-        env={**os.environ},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def _run(name: str, tmp_path: Path, *extra: str) -> dict:
     results = tmp_path / f"{name}.results.json"
-    run = _nodeloom("run", str(EXAMPLES / f"{name}.json"), "--results", str(results), *extra, cwd=tmp_path)
+    run = run_nodeloom(
+        "run", str(EXAMPLES / f"{name}.json"), "--results", str(results), *extra, cwd=tmp_path, timeout=300
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr
     return {nid: node["outputs"] for nid, node in json.loads(results.read_text())["nodes"].items()}
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.stem)
 def test_every_example_validates(path: Path, tmp_path: Path) -> None:
-    checked = _nodeloom("validate", str(path), cwd=tmp_path)
+    checked = run_nodeloom("validate", str(path), cwd=tmp_path, timeout=300)
     assert checked.returncode == 0 and checked.stdout.startswith(f"{path}: ok"), checked.stderr
 
 

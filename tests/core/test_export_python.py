@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_nodeloom
 from export_cases import write_cases
 from export_check import (
     EXAMPLES,
     REPO,
-    cli,
     export,
     exported_outputs,
     printed_outputs,
@@ -137,7 +137,7 @@ def test_py_modules_found_beside_the_pipeline_from_anywhere(cases: dict[str, Pat
 
 def test_stdout_export_and_errors(cases: dict[str, Path], tmp_path: Path) -> None:
     home = tmp_path / "home"
-    proc = cli("export", str(cases["thing"]), "--to", "python", cwd=tmp_path, home=home)
+    proc = run_nodeloom("export", str(cases["thing"]), "--to", "python", cwd=tmp_path, home=home, timeout=300)
     assert proc.returncode == 0 and "def run_pipeline" in proc.stdout
     bad = tmp_path / "bad.json"
     bad.write_text(
@@ -150,12 +150,32 @@ def test_stdout_export_and_errors(cases: dict[str, Path], tmp_path: Path) -> Non
             }
         )
     )
-    proc = cli("export", str(bad), "--to", "prefect", "-o", str(tmp_path / "o.py"), cwd=tmp_path, home=home)
+    proc = run_nodeloom(
+        "export",
+        str(bad),
+        "--to",
+        "prefect",
+        "-o",
+        str(tmp_path / "o.py"),
+        cwd=tmp_path,
+        home=home,
+        timeout=300,
+    )
     assert proc.returncode == 2 and "math.nope" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "o.py").exists()
-    proc = cli("export", str(cases["thing"]), "--to", "cobol", cwd=tmp_path, home=home)
+    proc = run_nodeloom("export", str(cases["thing"]), "--to", "cobol", cwd=tmp_path, home=home, timeout=300)
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
-    proc = cli("export", str(cases["thing"]), "--to", "python", "-o", str(tmp_path), cwd=tmp_path, home=home)
+    proc = run_nodeloom(
+        "export",
+        str(cases["thing"]),
+        "--to",
+        "python",
+        "-o",
+        str(tmp_path),
+        cwd=tmp_path,
+        home=home,
+        timeout=300,
+    )
     assert proc.returncode == 2 and "cannot write" in proc.stderr
 
 

@@ -5,27 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_nodeloom
 from nodeloom.core.file_text import MAX_FILE_BYTES, MAX_NESTING
-
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(FIXTURES)}
-    env.pop("NODELOOM_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "nodeloom.core.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-    )
 
 
 def document(nodes: list[dict], edges: list[dict] | None = None, **top: object) -> dict:
@@ -53,7 +37,10 @@ def both(path: Path, tmp_path: Path) -> list[tuple[int, str]]:
     """(exit code, stderr) of `validate` and of `run`."""
     return [
         (done.returncode, done.stderr)
-        for done in (cli("validate", str(path), cwd=tmp_path), cli("run", str(path), cwd=tmp_path))
+        for done in (
+            run_nodeloom("validate", str(path), cwd=tmp_path),
+            run_nodeloom("run", str(path), cwd=tmp_path),
+        )
     ]
 
 
@@ -121,8 +108,10 @@ def test_one_nesting_limit_for_validate_and_run(tmp_path: Path) -> None:
         "ok.json",
     )
     results = tmp_path / "r.json"
-    assert cli("validate", str(deepest_allowed), cwd=tmp_path).returncode == 0
-    ran = cli("run", str(deepest_allowed), "--results", str(results), "--backend", "processes", cwd=tmp_path)
+    assert run_nodeloom("validate", str(deepest_allowed), cwd=tmp_path).returncode == 0
+    ran = run_nodeloom(
+        "run", str(deepest_allowed), "--results", str(results), "--backend", "processes", cwd=tmp_path
+    )
     assert ran.returncode == 0, ran.stderr
     assert json.loads(results.read_text())["nodes"]["a"]["status"] == "succeeded"
     for levels in (MAX_NESTING - 3, 600, 3000):
@@ -140,7 +129,7 @@ def test_a_deep_set_value_is_refused_by_the_same_limit(tmp_path: Path) -> None:
             [{"id": "a", "type": "data.value", "params": {"value": {"$param": "x"}}}], parameters={"x": 1}
         ),
     )
-    done = cli("run", str(path), "--set", f"x={json.dumps(nested(MAX_NESTING))}", cwd=tmp_path)
+    done = run_nodeloom("run", str(path), "--set", f"x={json.dumps(nested(MAX_NESTING))}", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (
         2,
         f"{path}: parameter 'x': nested more than {MAX_NESTING} levels deep\n",
@@ -172,7 +161,7 @@ def test_names_are_matched_whole_not_up_to_a_trailing_newline(
 
 def test_target_names_must_match_a_node_exactly(tmp_path: Path) -> None:
     path = write(tmp_path, document([{"id": "a", "type": "data.value", "params": {"value": 1}}]))
-    done = cli("run", str(path), "--target", "a\n", cwd=tmp_path)
+    done = run_nodeloom("run", str(path), "--target", "a\n", cwd=tmp_path)
     assert done.returncode == 2 and "unknown target node 'a\\n'" in done.stderr
 
 
@@ -183,5 +172,5 @@ def test_set_names_must_match_a_parameter_exactly(tmp_path: Path) -> None:
             [{"id": "a", "type": "data.value", "params": {"value": {"$param": "a"}}}], parameters={"a": 1}
         ),
     )
-    done = cli("run", str(path), "--set", "a\n=2", cwd=tmp_path)
+    done = run_nodeloom("run", str(path), "--set", "a\n=2", cwd=tmp_path)
     assert done.returncode == 2 and "--set a\\n: no such pipeline parameter (defined: a)" in done.stderr

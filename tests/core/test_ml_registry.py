@@ -5,13 +5,13 @@ and the three ways users add node types (their module's @node, NODELOOM_HOME/nod
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from cli_runner import nodeloom_env, run_nodeloom
 from nodeloom.core.connections import check_connection
 from nodeloom.core.file_format import loads
 from nodeloom.core.model import Edge
@@ -24,37 +24,30 @@ HEAVY = ("pandas", "sklearn", "matplotlib", "pyarrow", "scipy", "joblib")
 LIBRARY_CATEGORIES = {"data", "features", "models", "tuning", "evaluation", "util"}
 
 
-def _cli(args: list[str], home: Path, cwd: Path, extra_path: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NODELOOM_HOME": str(home), "PYTHONPATH": extra_path}
-    return subprocess.run(
-        [sys.executable, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
-    )
-
-
 def test_registering_and_validating_imports_no_heavy_library(tmp_path: Path) -> None:
-    run = _cli(
-        [
-            "-X",
-            "importtime",
-            "-m",
-            "nodeloom.core.cli.main",
-            "validate",
-            str(EXAMPLES / "digits_svm_grid_search.json"),
-        ],
-        tmp_path,
-        tmp_path,
+    run = run_nodeloom(
+        "validate",
+        str(EXAMPLES / "digits_svm_grid_search.json"),
+        python_flags=("-X", "importtime"),
+        home=tmp_path,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     imported = {line.split("|")[-1].strip().split(".")[0] for line in run.stderr.splitlines() if "|" in line}
     assert "nodeloom" in imported and not imported & set(HEAVY), imported & set(HEAVY)
-    listing = _cli(
+    listing = subprocess.run(
         [
+            sys.executable,
             "-c",
             "import sys; from nodeloom.core.registry import default_registry as r; "
             f"list(r().all()); print([m for m in {HEAVY!r} if m in sys.modules])",
         ],
-        tmp_path,
-        tmp_path,
+        env=nodeloom_env(home=tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert listing.stdout.strip() == "[]", listing.stderr
 
@@ -120,8 +113,8 @@ def test_user_functions_annotated_with_pandas_types_connect(
 
 
 def test_the_old_numpy_demo_still_loads_and_runs_with_a_deprecation_warning(tmp_path: Path) -> None:
-    run = _cli(
-        ["-m", "nodeloom.core.cli.main", "run", str(EXAMPLES / "regression_demo.json")], tmp_path, tmp_path
+    run = run_nodeloom(
+        "run", str(EXAMPLES / "regression_demo.json"), home=tmp_path, cwd=tmp_path, timeout=300
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "warning: this NumPy demo node is deprecated: use features.train_test_split" in run.stdout
@@ -159,7 +152,7 @@ def test_a_nodes_folder_in_nodeloom_home_is_loaded_at_start(tmp_path: Path) -> N
     (home / "nodes" / "my_nodes.py").write_text(USER_NODES)
     (home / "nodes" / "broken.py").write_text("import os\n\nvalue = 1\nraise RuntimeError('half written')\n")
     (home / "nodes" / "typo.py").write_text("def f(:\n    pass\n")
-    listing = _cli(["-m", "nodeloom.core.cli.main", "nodes"], home, tmp_path)
+    listing = run_nodeloom("nodes", home=home, cwd=tmp_path, timeout=300)
     assert listing.returncode == 0, listing.stderr
     assert (
         "mine.clip" in listing.stdout
@@ -171,7 +164,7 @@ def test_a_nodes_folder_in_nodeloom_home_is_loaded_at_start(tmp_path: Path) -> N
     assert f"nodeloom: {home / 'nodes' / 'typo.py'} line 1: SyntaxError: invalid syntax" in errors
     assert "Traceback" not in listing.stderr
     uses_broken = _pipeline(tmp_path / "uses_broken.json", [{"id": "b", "type": "broken.step"}], [])
-    checked = _cli(["-m", "nodeloom.core.cli.main", "validate", str(uses_broken)], home, tmp_path)
+    checked = run_nodeloom("validate", str(uses_broken), home=home, cwd=tmp_path, timeout=300)
     assert checked.returncode == 2 and "broken.py line 4: RuntimeError: half written" in checked.stderr
     pipeline = _pipeline(
         tmp_path / "p.json",
@@ -183,20 +176,17 @@ def test_a_nodes_folder_in_nodeloom_home_is_loaded_at_start(tmp_path: Path) -> N
         [{"from": "data.X", "to": "clip.table"}],
     )
     for backend in ("threads", "processes"):  # worker processes import the same file by its package name
-        run = _cli(
-            [
-                "-m",
-                "nodeloom.core.cli.main",
-                "run",
-                str(pipeline),
-                "--backend",
-                backend,
-                "--no-cache",
-                "--results",
-                str(tmp_path / "r.json"),
-            ],
-            home,
-            tmp_path,
+        run = run_nodeloom(
+            "run",
+            str(pipeline),
+            "--backend",
+            backend,
+            "--no-cache",
+            "--results",
+            str(tmp_path / "r.json"),
+            home=home,
+            cwd=tmp_path,
+            timeout=300,
         )
         assert run.returncode == 0, run.stdout + run.stderr
         outputs = json.loads((tmp_path / "r.json").read_text())["nodes"]
@@ -222,9 +212,13 @@ def test_an_entry_point_package_adds_node_types(tmp_path: Path) -> None:
         ],
         [{"from": "data.X", "to": "clip.table"}],
     )
-    run = _cli(["-m", "nodeloom.core.cli.main", "run", str(pipeline)], tmp_path / "home", tmp_path, str(site))
+    run = run_nodeloom(
+        "run", str(pipeline), home=tmp_path / "home", cwd=tmp_path, pythonpath=(str(site),), timeout=300
+    )
     assert run.returncode == 0, run.stdout + run.stderr
-    listing = _cli(["-m", "nodeloom.core.cli.main", "nodes", "acme"], tmp_path / "home", tmp_path, str(site))
+    listing = run_nodeloom(
+        "nodes", "acme", home=tmp_path / "home", cwd=tmp_path, pythonpath=(str(site),), timeout=300
+    )
     assert "acme.clip" in listing.stdout and "table: table" in listing.stdout
 
 
@@ -239,10 +233,8 @@ def test_a_decorated_function_in_the_users_module(tmp_path: Path) -> None:
         ],
         [{"from": "data.X", "to": "clip.table"}, {"from": "clip.result", "to": "n.a"}],
     )
-    run = _cli(
-        ["-m", "nodeloom.core.cli.main", "run", str(pipeline), "--results", "r.json"],
-        tmp_path / "home",
-        tmp_path,
+    run = run_nodeloom(
+        "run", str(pipeline), "--results", "r.json", home=tmp_path / "home", cwd=tmp_path, timeout=300
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert json.loads((tmp_path / "r.json").read_text())["nodes"]["n"]["outputs"]["result"] == 1.0

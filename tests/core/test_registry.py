@@ -13,6 +13,7 @@ from pathlib import Path
 
 import fnd_nodes
 import pytest
+from cli_runner import run_nodeloom
 from nodeloom.core.errors import NodeTypeError
 from nodeloom.core.node_types import NO_DEFAULT, source_hash
 from nodeloom.core.registry import Registry, default_registry
@@ -165,18 +166,6 @@ def _install_fake_plugin(site: Path, entry_points: str) -> None:
     (info / "entry_points.txt").write_text(textwrap.dedent(entry_points))
 
 
-def _run_nodeloom(args: list[str], site: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(FIXTURES)])}
-    return subprocess.run(
-        [sys.executable, "-m", "nodeloom.core.cli.main", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_entry_point_plugins_add_node_types(tmp_path: Path) -> None:
     site = tmp_path / "site"
     _install_fake_plugin(
@@ -188,7 +177,7 @@ def test_entry_point_plugins_add_node_types(tmp_path: Path) -> None:
         broken = fnd_no_such_plugin_module
         """,
     )
-    listing = _run_nodeloom(["nodes"], site, tmp_path)
+    listing = run_nodeloom("nodes", cwd=tmp_path, pythonpath=(site, FIXTURES))
     assert listing.returncode == 0, listing.stderr
     assert "fndplugin.double" in listing.stdout and "Twice x." in listing.stdout
     assert "fndplugin.triple" in listing.stdout
@@ -209,7 +198,7 @@ def test_entry_point_plugins_add_node_types(tmp_path: Path) -> None:
         '{"id": "d", "type": "fndplugin.double", "params": {"x": 2}}, {"id": "t", "type": "fndplugin.triple"}],'
         '"edges": [{"from": "d.result", "to": "t.x"}]}'
     )
-    checked = _run_nodeloom(["validate", str(pipeline)], site, tmp_path)
+    checked = run_nodeloom("validate", str(pipeline), cwd=tmp_path, pythonpath=(site, FIXTURES))
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.strip() == f"{pipeline}: ok (2 nodes, 1 edges)"
 
@@ -219,7 +208,9 @@ def test_without_the_plugin_its_types_are_unknown(tmp_path: Path) -> None:
     pipeline.write_text(
         '{"format": "nodeloom.pipeline", "version": 1, "name": "p", "nodes": [{"id": "d", "type": "fndplugin.double"}]}'
     )
-    checked = _run_nodeloom(["validate", str(pipeline)], tmp_path / "empty-site", tmp_path)
+    checked = run_nodeloom(
+        "validate", str(pipeline), cwd=tmp_path, pythonpath=(tmp_path / "empty-site", FIXTURES)
+    )
     assert checked.returncode == 2
     assert (
         checked.stderr.strip()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from cli_runner import FIXTURES, nodeloom_command, run_nodeloom, start_nodeloom
 from engine_helpers import cli, cli_env, cli_popen, wait_for_line, write
 from nodeloom.core.engine import RunStore
 
@@ -134,13 +135,8 @@ def test_a_damaged_cache_entry_is_a_miss_with_one_warning(
         entry.write_bytes(blob[: len(blob) // 2])
     else:  # a valid entry made by another home (another secret)
         other = tmp_path / "other-home"
-        env = {**cli_env(), "NODELOOM_HOME": str(other)}
-        subprocess.run(
-            [sys.executable, "-m", "nodeloom.core.cli.main", "run", str(path)],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        made = run_nodeloom("run", str(path), home=other)
+        assert made.returncode == 0, made.stderr
         (foreign,) = _entries(other)
         entry.write_bytes(foreign.read_bytes())
     proc = cli("run", str(path), "--results", str(out))
@@ -242,9 +238,7 @@ def run_in_terminal(args: list[str], env: dict[str, str], timeout: float = 60) -
     import pty
 
     main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nodeloom.core.cli.main", *args], stdout=child, stderr=child, env=env
-    )
+    proc = subprocess.Popen([*nodeloom_command(), *args], stdout=child, stderr=child, env=env)
     os.close(child)
     chunks = []
     deadline = time.monotonic() + timeout
@@ -407,23 +401,14 @@ def test_cache_limit_evicts_least_recently_used_but_never_the_current_run(
 def test_two_concurrent_runs_with_a_small_limit_keep_their_entries(
     tmp_path: Path, nodeloom_home: Path
 ) -> None:
-    env = {**cli_env(), "NODELOOM_CACHE_LIMIT": "150KB"}
     paths = [big_nodes(tmp_path, 6, 30_000, f"c{k}") for k in range(2)]
     procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "nodeloom.core.cli.main",
-                "run",
-                str(p),
-                "--results",
-                str(tmp_path / f"{p.stem}.r"),
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        start_nodeloom(
+            "run",
+            str(p),
+            "--results",
+            str(tmp_path / f"{p.stem}.r"),
+            env_extra={"NODELOOM_CACHE_LIMIT": "150KB"},
         )
         for p in paths
     ]
@@ -467,30 +452,21 @@ def test_a_full_disk_while_caching_skips_caching_with_one_warning(tmp_path: Path
     inject = tmp_path / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(FULL_DISK)
-    env = cli_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(inject), env["PYTHONPATH"]])
-    env["NODELOOM_FULL"] = "objects"
     path = write(
         tmp_path / "p.json",
         [{"id": "a", "type": N + "number", "params": {"value": 3}}, {"id": "b", "type": N + "double"}],
         [("a.result", "b.x")],
     )
     out = tmp_path / "r.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nodeloom.core.cli.main",
-            "run",
-            str(path),
-            "--backend",
-            backend,
-            "--results",
-            str(out),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
+    proc = run_nodeloom(
+        "run",
+        str(path),
+        "--backend",
+        backend,
+        "--results",
+        str(out),
+        pythonpath=(inject, FIXTURES),
+        env_extra={"NODELOOM_FULL": "objects"},
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -565,14 +541,7 @@ def test_a_store_written_by_the_previous_version_opens_and_migrates(
 
 def test_the_editor_started_from_a_terminal_quits_on_ctrl_c(tmp_path: Path) -> None:
     path = write(tmp_path / "p.json", [{"id": "n", "type": N + "number"}])
-    env = {**cli_env(), "QT_QPA_PLATFORM": "offscreen"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nodeloom.core.cli.main", "edit", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = start_nodeloom("edit", str(path))
     time.sleep(5)  # the window is up (or nearly: a Ctrl-C during start-up ends in "interrupted", 130)
     proc.send_signal(signal.SIGINT)
     try:

@@ -7,14 +7,10 @@ would both leave evidence and turn an invalid file's exit 2 into a silent 0.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-FIXTURES = Path(__file__).parents[1] / "fixtures"
+from cli_runner import run_nodeloom
 
 
 def hostile(marker: Path, body: str = "") -> str:
@@ -53,18 +49,6 @@ def pipeline(folder: Path, nodes: list[dict], edges: list[dict] | None = None, *
     return path
 
 
-def nodeloom(*args: str, cwd: Path, module: bool = True) -> subprocess.CompletedProcess[str]:
-    """The CLI as users start it: `python -m` (which puts the cwd on sys.path) or the console script."""
-    env = {**os.environ, "PYTHONPATH": str(FIXTURES)}
-    env.pop("NODELOOM_DEBUG", None)
-    command = (
-        [sys.executable, "-m", "nodeloom.core.cli.main"]
-        if module
-        else [str(Path(sys.executable).with_name("nodeloom"))]
-    )
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
-
-
 @pytest.fixture
 def stranger(tmp_path: Path) -> tuple[Path, Path, Path]:
     """A downloaded folder with a hostile `steps.py`, a marker path, and a separate cwd."""
@@ -90,7 +74,7 @@ def test_validate_reads_an_untrusted_module_without_running_it(
         ],
         [{"from": "b.nope", "to": "c.x"}],
     )
-    done = nodeloom("validate", str(path), cwd=cwd, module=module)
+    done = run_nodeloom("validate", str(path), cwd=cwd, module=module)
     assert not marker.exists()
     assert done.returncode == 2, done.stderr
     lines = done.stderr.splitlines()
@@ -113,7 +97,7 @@ def test_a_node_that_cannot_be_read_is_named_with_the_reason_and_exit_0(
 ) -> None:
     folder, marker, cwd = stranger
     path = pipeline(folder, [{"id": "w", "type": "py:steps:wrapped"}, {"id": "v", "type": "data.value"}])
-    done = nodeloom("validate", str(path), cwd=cwd)
+    done = run_nodeloom("validate", str(path), cwd=cwd)
     assert not marker.exists()
     assert done.returncode == 0, done.stderr
     assert done.stderr == (
@@ -131,15 +115,15 @@ def test_trust_imports_the_folder_and_run_implies_it(tmp_path: Path) -> None:
         f"open({str(marker)!r}, 'a').write('imported ')\n\ndef twice(x: int) -> int:\n    return 2 * x\n"
     )
     path = pipeline(folder, [{"id": "t", "type": "py:mysteps:twice", "params": {"x": 4}}])
-    untrusted = nodeloom("validate", str(path), cwd=tmp_path)
+    untrusted = run_nodeloom("validate", str(path), cwd=tmp_path)
     assert (untrusted.returncode, marker.exists()) == (0, False)
     assert "partly checked" in untrusted.stderr
-    trusted = nodeloom("validate", "--trust", str(path), cwd=tmp_path)
+    trusted = run_nodeloom("validate", "--trust", str(path), cwd=tmp_path)
     assert (trusted.returncode, trusted.stderr) == (0, "")
     assert trusted.stdout == f"{path}: ok (1 nodes, 0 edges)\n"
     assert marker.read_text() == "imported "
     results = tmp_path / "results.json"
-    ran = nodeloom("run", str(path), "--results", str(results), "--no-cache", cwd=tmp_path)
+    ran = run_nodeloom("run", str(path), "--results", str(results), "--no-cache", cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert json.loads(results.read_text())["nodes"]["t"]["outputs"] == {"result": 8}
 
@@ -151,7 +135,7 @@ def test_a_package_init_in_the_folder_does_not_run(tmp_path: Path) -> None:
     (folder / "pkg" / "__init__.py").write_text(hostile(marker))
     (folder / "pkg" / "mod.py").write_text("def f(a: int) -> int:\n    return a\n")
     path = pipeline(folder, [{"id": "a", "type": "py:pkg.mod:f", "params": {"b": 1}}])
-    done = nodeloom("validate", str(path), cwd=tmp_path)
+    done = run_nodeloom("validate", str(path), cwd=tmp_path)
     assert not marker.exists()
     assert done.returncode == 2
     assert f"{path}: node 'a': param 'b': no such input (has: a)" in done.stderr.splitlines()
@@ -177,7 +161,7 @@ def test_the_current_directory_is_not_trusted_either(tmp_path: Path) -> None:
             {"id": "c", "type": "py:colorsys:rgb_to_hsv", "params": {"x": 2}},
         ],
     )
-    done = nodeloom("validate", str(path), cwd=cwd)
+    done = run_nodeloom("validate", str(path), cwd=cwd)
     assert not marker.exists()
     assert done.stderr.splitlines() == [
         f"{path}: node '{n}': partly checked: py:{t} is in the untrusted folder {cwd.resolve()}; "
@@ -186,7 +170,7 @@ def test_the_current_directory_is_not_trusted_either(tmp_path: Path) -> None:
     ]
     assert done.returncode == 0
     # started as the console script, the cwd is not on sys.path: the installed colorsys is imported
-    done = nodeloom("validate", str(path), cwd=cwd, module=False)
+    done = run_nodeloom("validate", str(path), cwd=cwd, module=False)
     assert not marker.exists()
     assert done.stderr.splitlines() == [
         f"{path}: node 'e': node type 'py:evil:f': module 'evil' not found",
@@ -203,7 +187,7 @@ def test_an_installed_module_and_entry_point_types_stay_usable(tmp_path: Path) -
             {"id": "v", "type": "data.value", "params": {"value": 1}},
         ],
     )
-    done = nodeloom("validate", str(path), cwd=tmp_path)
+    done = run_nodeloom("validate", str(path), cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
 
 
@@ -215,7 +199,7 @@ def test_a_module_imported_from_the_folder_at_run_time_stays_unrun_in_validate(t
     (folder / "helper.py").write_text(hostile(marker, "VALUE = 1\n"))
     (folder / "steps.py").write_text("import helper\n\ndef f(a: int = helper.VALUE) -> int:\n    return a\n")
     path = pipeline(folder, [{"id": "a", "type": "py:steps:f"}])
-    done = nodeloom("validate", str(path), cwd=tmp_path)
+    done = run_nodeloom("validate", str(path), cwd=tmp_path)
     assert not marker.exists()
     assert done.returncode == 0  # a default computed at import: the port has a default, value unknown
     assert "partly checked" in done.stderr

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
+from cli_runner import NO_DISPLAY, run_nodeloom
 from nodeloom.core.file_format import dumps, load_pipeline
 from nodeloom.desktop.autosave import autosave_path, recovery_for
 from nodeloom.desktop.main_window import MainWindow
@@ -216,19 +218,8 @@ def test_recent_files(window, tmp_path) -> None:
 
 
 # -- the command line --------------------------------------------------------------------------------
-def run_cli(
-    *args: str, env_extra: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env_extra or {})}
-    env.pop("DISPLAY", None)
-    env.pop("WAYLAND_DISPLAY", None)
-    return subprocess.run(
-        [sys.executable, "-m", "nodeloom.core.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+# the editor must come up offscreen with no display variables at all
+run_cli = partial(run_nodeloom, drop=NO_DISPLAY, timeout=60)
 
 
 def test_edit_smoke_in_a_subprocess(tmp_path) -> None:
@@ -270,14 +261,7 @@ def test_render_in_a_subprocess(tmp_path) -> None:
 
 
 def test_edit_without_a_display_says_so(tmp_path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    done = subprocess.run(
-        [sys.executable, "-m", "nodeloom.core.cli.main", "edit", str(EXAMPLE)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    done = run_nodeloom("edit", str(EXAMPLE), drop=(*NO_DISPLAY, "QT_QPA_PLATFORM"), timeout=60)
     assert done.returncode == 2
     assert done.stderr.startswith("nodeloom: no display to open the editor on")
     assert len(done.stderr.strip().splitlines()) == 1

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_nodeloom
 from nodeloom.core import trusted_folders
 from nodeloom.core.engine.options import RunOptions
 from nodeloom.core.engine.plan import build_plan
@@ -20,8 +20,6 @@ from nodeloom.core.errors import PipelineError
 from nodeloom.desktop import trust_prompt
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
-
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def write_stranger(folder: Path, marker: Path, exit_at_import: bool = False) -> Path:
@@ -137,32 +135,19 @@ def test_a_file_needing_no_folder_code_opens_without_a_question(
     assert main_window.files.open_path(path)
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(FIXTURES), "QT_QPA_PLATFORM": "offscreen"}
-    env.pop("NODELOOM_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "nodeloom.core.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
-
-
 @pytest.mark.slow
 def test_render_runs_no_code_from_the_folder_unless_trusted(tmp_path: Path) -> None:
     marker = tmp_path / "IMPORTED"
     path = write_stranger(tmp_path / "download", marker, exit_at_import=True)
     out = tmp_path / "out.png"
-    done = cli("render", str(path), "-o", str(out), cwd=tmp_path)
+    done = run_nodeloom("render", str(path), "-o", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 0 and not marker.exists()
     assert done.stderr.splitlines() == [
         f"{path}: node 't': partly checked: py:tp_steps:twice is in the untrusted folder "
         f"{path.parent.resolve()}; its ports were read from the source without running it (use --trust)"
     ]
-    trusted = cli("render", "--trust", str(path), "-o", str(tmp_path / "t.png"), cwd=tmp_path)
+    trusted = run_nodeloom("render", "--trust", str(path), "-o", str(tmp_path / "t.png"), cwd=tmp_path)
     assert marker.read_text() == "imported "  # --trust imports (and this module then exits at once)
     assert trusted.returncode == 0
 
@@ -173,7 +158,7 @@ def test_edit_and_render_refuse_a_fifo_at_once(tmp_path: Path, command: str) -> 
     fifo = tmp_path / "p.json"
     os.mkfifo(fifo)
     extra = ["-o", str(tmp_path / "o.png")] if command == "render" else []
-    done = cli(command, str(fifo), *extra, cwd=tmp_path)
+    done = run_nodeloom(command, str(fifo), *extra, cwd=tmp_path)
     assert (done.returncode, done.stderr) == (
         2,
         f"nodeloom: {fifo}: is a FIFO (named pipe), not a regular file\n",
@@ -189,8 +174,8 @@ def test_edit_from_the_command_line_runs_nothing_until_trusted(
     marker = tmp_path / "IMPORTED"
     path = write_stranger(tmp_path / "download", marker, exit_at_import=True)
     monkeypatch.setenv("NODELOOM_QUIT_AFTER_MS", "1500")
-    done = cli("edit", str(path), cwd=tmp_path)
+    done = run_nodeloom("edit", str(path), cwd=tmp_path)
     assert not marker.exists()
     assert done.returncode == 0 and "showed 1 nodes" in done.stdout, done.stderr
-    cli("edit", "--trust", str(path), cwd=tmp_path)
+    run_nodeloom("edit", "--trust", str(path), cwd=tmp_path)
     assert marker.read_text() == "imported "  # trusted: imported at once (this module then exits)
