@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_helpers import cli, cli_env, cli_popen, pipeline, write
+from engine_helpers import cli, cli_env, cli_popen, diamond_fan, pipeline, wait_for_line, write
 from nodeloom.core.engine import RunOptions, run_pipeline
 from nodeloom.core.events import (
     NodeFinished,
@@ -105,19 +105,8 @@ def options(address: str) -> RunOptions:
     return RunOptions(backend="dask", scheduler=address, use_cache=False)
 
 
-def fan() -> tuple[list[dict], list[tuple[str, str]]]:
-    nodes = [{"id": "a", "type": N + "number", "params": {"value": {"$param": "v"}}}]
-    edges = []
-    for i in range(6):
-        nodes.append({"id": f"m{i}", "type": N + "add", "params": {"b": i}})
-        edges.append(("a.result", f"m{i}.a"))
-    nodes += [{"id": "sink", "type": N + "gather"}, {"id": "pair", "type": N + "split"}]
-    edges += [(f"m{i}.result", "sink.values") for i in (3, 1, 5, 0, 4, 2)] + [("a.result", "pair.x")]
-    return nodes, edges
-
-
 def test_same_results_as_threads_on_the_real_workers(address: str) -> None:
-    nodes, edges = fan()
+    nodes, edges = diamond_fan()
     events: list = []
     ours = run_pipeline(pipeline(nodes, edges, {"v": 2}), options(address), events.append)
     threads = run_pipeline(pipeline(nodes, edges, {"v": 2}), RunOptions(use_cache=False))
@@ -180,10 +169,7 @@ def test_cli_ctrl_c_cancels_the_run_and_the_running_nodes_see_it(address: str, t
     out = tmp_path / "results.json"
     proc = cli_popen("run", str(path), "--scheduler", address, "--no-cache", "--results", str(out))
     try:
-        deadline = time.monotonic() + 60
-        seen = ""
-        while "started   w" not in seen and time.monotonic() < deadline:
-            seen += proc.stdout.readline()
+        wait_for_line(proc, "started   w", timeout=60)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=60)
     finally:

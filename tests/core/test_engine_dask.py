@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_helpers import cli, pipeline, write
+from engine_helpers import cli, diamond_fan, pipeline, write
 from nodeloom.core.engine import RunOptions, RunStore, dask_backend, run_pipeline
 from nodeloom.core.errors import PipelineError
 from nodeloom.core.events import NodeFinished, NodeLog, NodeMetric, NodeStarted, NodeStatus, RunStatus
@@ -40,19 +40,6 @@ def cluster() -> Iterator[object]:
 @pytest.fixture()
 def address(cluster) -> str:
     return cluster.scheduler_address
-
-
-def diamond_fan() -> tuple[list[dict], list[tuple[str, str]]]:
-    nodes = [{"id": "a", "type": N + "number", "params": {"value": {"$param": "v"}}}]
-    edges = []
-    for i in range(6):
-        nodes.append({"id": f"m{i}", "type": N + "add", "params": {"b": i}})
-        edges.append(("a.result", f"m{i}.a"))
-    nodes.append({"id": "sink", "type": N + "gather"})
-    edges += [(f"m{i}.result", "sink.values") for i in (3, 1, 5, 0, 4, 2)]
-    nodes.append({"id": "pair", "type": N + "split"})
-    edges.append(("a.result", "pair.x"))
-    return nodes, edges
 
 
 def test_same_results_and_events_as_threads(address: str, cluster) -> None:
