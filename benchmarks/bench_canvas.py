@@ -25,14 +25,17 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the drag gesture is the canvas tests' own (tests/fixtures/canvas_helpers.py): one way to send a mouse event
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fixtures"))
 
+from canvas_helpers import send_mouse  # noqa: E402
 from nodeloom.core.layout import layout  # noqa: E402
 from nodeloom.desktop.canvas import style  # noqa: E402
 from nodeloom.desktop.canvas.scene import NodeGraphScene  # noqa: E402
 from nodeloom.desktop.canvas.view import NodeGraphView  # noqa: E402
 from nodeloom.desktop.document import Document  # noqa: E402
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt  # noqa: E402
-from PySide6.QtGui import QMouseEvent, QPixmapCache  # noqa: E402
+from PySide6.QtCore import QEvent, QPointF, QRectF  # noqa: E402
+from PySide6.QtGui import QPixmapCache  # noqa: E402
 from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,19 +150,6 @@ def bench_canvas(path: Path, index: QGraphicsScene.ItemIndexMethod, auto_layout:
 DRAG_STEPS = 20
 
 
-def _mouse(view: QGraphicsView, kind: QEvent.Type, local: QPointF) -> None:
-    left = Qt.MouseButton.LeftButton
-    event = QMouseEvent(
-        kind,
-        local,
-        QPointF(view.viewport().mapToGlobal(local.toPoint())),
-        Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else left,
-        Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else left,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(view.viewport(), event)
-
-
 def drag_step_ms(path: Path, auto_layout: bool, select_all: bool) -> tuple[float, int, float]:
     """Median ms of one drag step (mouse move + viewport render) at fit-all zoom, the number of nodes
     moved, and the release (one undo command) in ms."""
@@ -170,16 +160,16 @@ def drag_step_ms(path: Path, auto_layout: bool, select_all: bool) -> tuple[float
         scene.select_nodes(list(doc.pipeline.nodes))
     start = QPointF(view.mapFromScene(target.sceneBoundingRect().center()))
     commands = doc.undo_stack.count()
-    _mouse(view, QEvent.Type.MouseButtonPress, start)
+    send_mouse(view, QEvent.Type.MouseButtonPress, start)
     times = []
     for i in range(1, DRAG_STEPS + 1):
         t0 = time.perf_counter()
-        _mouse(view, QEvent.Type.MouseMove, start + QPointF(4 * i, 0))
+        send_mouse(view, QEvent.Type.MouseMove, start + QPointF(4 * i, 0))
         view.viewport().grab()
         times.append((time.perf_counter() - t0) * 1000)
     moved = len(scene.selected_node_ids())
     t0 = time.perf_counter()
-    _mouse(view, QEvent.Type.MouseButtonRelease, start + QPointF(4 * DRAG_STEPS, 0))
+    send_mouse(view, QEvent.Type.MouseButtonRelease, start + QPointF(4 * DRAG_STEPS, 0))
     release = (time.perf_counter() - t0) * 1000
     assert doc.undo_stack.count() == commands + 1, "a drag must be one undo command"
     close_view(view, scene)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from canvas_helpers import send_mouse, show_canvas
 from nodeloom.core.model import Edge
 from nodeloom.desktop.canvas.port_item import INPUT, OUTPUT
 from nodeloom.desktop.canvas.scene import NodeGraphScene
 from nodeloom.desktop.canvas.view import NODE_TYPE_MIME, NodeGraphView
 from nodeloom.desktop.document import Document
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDropEvent, QKeyEvent, QMouseEvent
+from PySide6.QtGui import QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "regression_demo.json"
@@ -19,12 +20,7 @@ EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "regression_dem
 
 @pytest.fixture
 def canvas(qtbot) -> tuple[Document, NodeGraphScene, NodeGraphView]:
-    doc = Document.open(EXAMPLE)
-    scene = NodeGraphScene(doc)
-    view = NodeGraphView(scene)
-    qtbot.addWidget(view)
-    view.resize(1200, 700)
-    view.show()
+    doc, scene, view = show_canvas(qtbot, EXAMPLE, 1200, 700)
     view.resetTransform()
     view.centerOn(QPointF(800, 100))
     return doc, scene, view
@@ -36,17 +32,7 @@ def mouse(
     scene_pos: QPointF,
     button: Qt.MouseButton = Qt.MouseButton.LeftButton,
 ) -> None:
-    local = QPointF(view.mapFromScene(scene_pos))
-    held = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else button
-    event = QMouseEvent(
-        kind,
-        local,
-        QPointF(view.viewport().mapToGlobal(local.toPoint())),
-        button if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton,
-        held,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(view.viewport(), event)
+    send_mouse(view, kind, QPointF(view.mapFromScene(scene_pos)), button)
 
 
 def drag(view: NodeGraphView, start: QPointF, end: QPointF) -> None:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from canvas_helpers import send_mouse, show_canvas
 from nodeloom.desktop.canvas import edge_batch, edge_item, node_paint, style
 from nodeloom.desktop.canvas.edge_item import MIN_WIRE_PX
 from nodeloom.desktop.canvas.port_item import INPUT, OUTPUT
@@ -18,7 +19,7 @@ from nodeloom.desktop.canvas.view import OVERVIEW_BELOW, READABLE_ZOOM, NodeGrap
 from nodeloom.desktop.document import Document
 from nodeloom.desktop.main_window import MainWindow
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "regression_demo.json"
@@ -40,19 +41,6 @@ def grid_pipeline(path: Path, n: int, columns: int = 20) -> Path:
     }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
-
-
-def send_mouse(view: NodeGraphView, kind: QEvent.Type, local: QPointF) -> None:
-    left = Qt.MouseButton.LeftButton
-    event = QMouseEvent(
-        kind,
-        local,
-        QPointF(view.viewport().mapToGlobal(local.toPoint())),
-        Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else left,
-        Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else left,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(view.viewport(), event)
 
 
 @pytest.fixture
@@ -134,13 +122,7 @@ def test_canvas_gets_most_of_the_window_on_first_start(qtbot) -> None:
 
 @pytest.fixture
 def canvas(qtbot) -> tuple[Document, NodeGraphScene, NodeGraphView]:
-    doc = Document.open(EXAMPLE)
-    scene = NodeGraphScene(doc)
-    view = NodeGraphView(scene)
-    qtbot.addWidget(view)
-    view.resize(1000, 700)
-    view.show()
-    return doc, scene, view
+    return show_canvas(qtbot, EXAMPLE, 1000, 700)
 
 
 def test_run_badges_keep_the_title_cached_and_stale(canvas) -> None:
