@@ -12,39 +12,26 @@ Run: `.venv/bin/python benchmarks/bench_tuning.py`.
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+# the pipeline is the ML tests' own grid search (tests/fixtures/ml_helpers.py), here on digits with an SVM
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fixtures"))
+
+from ml_helpers import grid_search_pipeline  # noqa: E402
 
 GRID = {"C": [0.3, 1, 3, 10, 30, 100], "gamma": [0.0001, 0.0005, 0.001, 0.005]}
 FOLDS = 3
 
 
 def pipeline_file(folder: Path) -> Path:
-    doc = {
-        "format": "nodeloom.pipeline",
-        "version": 1,
-        "name": "bench-tuning",
-        "nodes": [
-            {"id": "digits", "type": "data.load_dataset", "params": {"name": "digits"}},
-            {"id": "svm", "type": "models.estimator", "params": {"kind": "svm_classifier"}},
-            {
-                "id": "search",
-                "type": "tuning.grid_search",
-                "params": {"space": GRID, "folds": FOLDS, "seed": 0},
-            },
-        ],
-        "edges": [
-            {"from": "svm.result", "to": "search.model"},
-            {"from": "digits.X", "to": "search.X"},
-            {"from": "digits.y", "to": "search.y"},
-        ],
-    }
-    path = folder / "bench_tuning.json"
-    path.write_text(json.dumps(doc))
-    return path
+    search = {"space": GRID, "folds": FOLDS, "seed": 0}
+    return grid_search_pipeline(
+        folder / "bench_tuning.json", "digits", "svm_classifier", search, "bench-tuning"
+    )
 
 
 def time_node(path: Path) -> tuple[float, float, dict]:

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from ml_helpers import grid_search_pipeline
 from nodeloom.core.builtins import ml_data, ml_models, ml_tuning
 from nodeloom.core.context import Context
 from nodeloom.core.engine import RunOptions, run_pipeline
@@ -85,28 +86,8 @@ def test_a_bad_combination_scores_nan_and_a_bad_key_fails_at_once(iris: tuple) -
 
 
 def _search_pipeline(tmp_path: Path, trials: int) -> Path:
-    path = tmp_path / "search.json"
-    doc = {
-        "format": "nodeloom.pipeline",
-        "version": 1,
-        "name": "search",
-        "nodes": [
-            {"id": "data", "type": "data.load_dataset", "params": {"name": "breast_cancer"}},
-            {"id": "forest", "type": "models.estimator", "params": {"kind": "random_forest_classifier"}},
-            {
-                "id": "search",
-                "type": "tuning.grid_search",
-                "params": {"space": {"n_estimators": [40 + 5 * i for i in range(trials)]}, "folds": 2},
-            },
-        ],
-        "edges": [
-            {"from": "forest.result", "to": "search.model"},
-            {"from": "data.X", "to": "search.X"},
-            {"from": "data.y", "to": "search.y"},
-        ],
-    }
-    path.write_text(json.dumps(doc))
-    return path
+    search = {"space": {"n_estimators": [40 + 5 * i for i in range(trials)]}, "folds": 2}
+    return grid_search_pipeline(tmp_path / "search.json", "breast_cancer", "random_forest_classifier", search)
 
 
 def _intervals(events: list) -> list[tuple[float, float]]:
