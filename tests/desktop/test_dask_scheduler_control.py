@@ -20,9 +20,9 @@ import pytest
 from engine_helpers import cli_env
 from nodeloom.core.engine import RunStore
 from nodeloom.desktop.main_window import MainWindow
-from nodeloom.desktop.run.controller import RunController
 from nodeloom.desktop.run.dask_scheduler import SchedulerControl
 from PySide6.QtCore import Qt
+from window_helpers import close_after_run
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow
@@ -93,15 +93,7 @@ def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
     win.show()
     qtbot.waitExposed(win)
     yield win
-    controller = win.run_support
-    if isinstance(controller, RunController):
-        controller.confirm = lambda question: True
-        if controller.running:
-            controller.stop()
-            controller.wait(10_000)
-    win.document.undo_stack.setClean()
-    win.close()
-    win.deleteLater()
+    close_after_run(win)
 
 
 def type_address(qtbot, control: SchedulerControl, text: str) -> None:

@@ -12,6 +12,7 @@ from nodeloom.core.engine import RunStore
 from nodeloom.desktop.main_window import MainWindow
 from nodeloom.desktop.run.controller import RunController
 from PySide6.QtCore import QTimer
+from window_helpers import close_after_run
 
 RUN_TIMEOUT_MS = 30_000
 
@@ -41,21 +42,18 @@ def write_pipeline(
     return path
 
 
+def write_with_node(path: Path, node: dict, n: int = 120, fed_by: str = "a") -> Path:
+    """The test pipeline plus one `node`, its input `x` fed by the result of `fed_by`."""
+    return write_pipeline(path, n, [node], [{"from": f"{fed_by}.result", "to": f"{node['id']}.x"}])
+
+
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> MainWindow:
     win = MainWindow()  # closed below, not by qtbot: pytest-qt closes widgets before fixture teardown
     win.document.load(write_pipeline(tmp_path / "p.json"))
     win.show()
     yield win
-    controller = win.run_support
-    if isinstance(controller, RunController):
-        controller.confirm = lambda question: True  # a failed test must never leave a modal dialog open
-        if controller.running:
-            controller.stop()
-            controller.wait(10_000)
-    win.document.undo_stack.setClean()  # closing must not ask to save the edits a test made
-    win.close()
-    win.deleteLater()
+    close_after_run(win)
 
 
 def run(qtbot, controller: RunController, **kwargs):
@@ -99,11 +97,7 @@ def test_run_shows_states_metrics_logs_previews_and_history(qtbot, window: MainW
 
 def test_stop_cancels_and_the_run_is_recorded_cancelled(qtbot, window: MainWindow, tmp_path: Path) -> None:
     window.document.load(
-        write_pipeline(
-            tmp_path / "w.json",
-            extra_nodes=[{"id": "w", "type": "py:run_nodes:wait_for_cancel"}],
-            extra_edges=[{"from": "a.result", "to": "w.x"}],
-        )
+        write_with_node(tmp_path / "w.json", {"id": "w", "type": "py:run_nodes:wait_for_cancel"})
     )
     controller: RunController = window.run_support
     assert controller.run()
@@ -125,10 +119,9 @@ def test_stop_cancels_and_the_run_is_recorded_cancelled(qtbot, window: MainWindo
 def test_gui_keeps_processing_events_during_a_busy_run(qtbot, window: MainWindow, tmp_path: Path) -> None:
     gate = tmp_path / "gate"
     window.document.load(
-        write_pipeline(
+        write_with_node(
             tmp_path / "busy.json",
-            extra_nodes=[{"id": "busy", "type": "py:run_nodes:busy_until", "params": {"gate": str(gate)}}],
-            extra_edges=[{"from": "a.result", "to": "busy.x"}],
+            {"id": "busy", "type": "py:run_nodes:busy_until", "params": {"gate": str(gate)}},
         )
     )
     controller: RunController = window.run_support
@@ -192,11 +185,7 @@ def test_debug_rerun_calls_the_node_in_this_process_with_cached_inputs(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
     window.document.load(
-        write_pipeline(
-            tmp_path / "d.json",
-            extra_nodes=[{"id": "where", "type": "py:run_nodes:where"}],
-            extra_edges=[{"from": "b.result", "to": "where.x"}],
-        )
+        write_with_node(tmp_path / "d.json", {"id": "where", "type": "py:run_nodes:where"}, fed_by="b")
     )
     controller: RunController = window.run_support
     assert controller.debug_rerun("where") is False  # nothing cached yet: it says so instead
@@ -258,11 +247,7 @@ def test_processes_backend_streams_the_same_metrics(qtbot, window: MainWindow) -
 
 def test_closing_during_a_run_asks_then_cancels_cleanly(qtbot, window: MainWindow, tmp_path: Path) -> None:
     window.document.load(
-        write_pipeline(
-            tmp_path / "c.json",
-            extra_nodes=[{"id": "w", "type": "py:run_nodes:wait_for_cancel"}],
-            extra_edges=[{"from": "a.result", "to": "w.x"}],
-        )
+        write_with_node(tmp_path / "c.json", {"id": "w", "type": "py:run_nodes:wait_for_cancel"})
     )
     controller: RunController = window.run_support
     questions = []

@@ -4,19 +4,16 @@ window, mouse clicks through the view and on the dock's buttons, a `nodeloom run
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_nodeloom
 from nodeloom.desktop.main_window import MainWindow
 from nodeloom.desktop.run.controller import RunController
 from nodeloom.desktop.status_palette import STATUS_COLOURS
 from PySide6.QtCore import Qt
-from test_run_controller import RUN_TIMEOUT_MS, write_pipeline
-
-FIXTURES = Path(__file__).parents[1] / "fixtures"
+from test_run_controller import RUN_TIMEOUT_MS, write_pipeline, write_with_node
+from window_helpers import close_after_run
 
 
 @pytest.fixture
@@ -26,14 +23,7 @@ def window(qtbot, tmp_path: Path) -> MainWindow:
     win.show()
     qtbot.waitExposed(win)
     yield win
-    controller = win.run_support
-    controller.confirm = lambda question: True
-    if controller.running:
-        controller.stop()
-        controller.wait(10_000)
-    win.document.undo_stack.setClean()
-    win.close()
-    win.deleteLater()
+    close_after_run(win)
 
 
 def press_f5(qtbot, window: MainWindow):
@@ -81,11 +71,10 @@ def test_progress_bar_is_hidden_before_a_run_and_coloured_by_outcome(
     assert dock.progress.isVisible() and dock.progress.value() == 1000
     assert _chunk_colour(window) == STATUS_COLOURS["succeeded"]
     assert dock.progress.text().endswith("succeeded")
-    failing = write_pipeline(
+    failing = write_with_node(
         tmp_path / "f.json",
+        {"id": "late", "type": "py:run_nodes:wait_for_cancel", "params": {"limit_s": 0.01}},
         n=5,
-        extra_nodes=[{"id": "late", "type": "py:run_nodes:wait_for_cancel", "params": {"limit_s": 0.01}}],
-        extra_edges=[{"from": "a.result", "to": "late.x"}],
     )
     window.files.open_path(failing)
     assert not dock.progress.isVisible()  # a new file shows no run
@@ -117,13 +106,7 @@ def test_history_refresh_toggle_and_cli_runs_keep_rows(qtbot, window: MainWindow
     assert dock.table.rowCount() == 2 and dock.message.text() == "2 runs"
     other = write_pipeline(tmp_path / "other.json", n=3)
     other.write_text(other.read_text().replace('"run-test"', '"other-pipeline"'))
-    completed = subprocess.run(
-        [sys.executable, "-m", "nodeloom.core.cli.main", "run", str(other)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(FIXTURES)},
-    )
+    completed = run_nodeloom("run", str(other))
     assert completed.returncode == 0, completed.stderr
     qtbot.mouseClick(dock.only_this, Qt.MouseButton.LeftButton, pos=dock.only_this.rect().center())
     assert not dock.only_this.isChecked()
@@ -149,11 +132,8 @@ def test_runs_opened_from_history_are_named_by_pipeline_time_and_status(qtbot, w
 
 @pytest.mark.parametrize("backend", ["processes", "threads"])
 def test_ctx_map_items_show_as_timeline_bars(qtbot, window: MainWindow, tmp_path: Path, backend: str) -> None:
-    path = write_pipeline(
-        tmp_path / "m.json",
-        n=3,
-        extra_nodes=[{"id": "fan", "type": "py:run_nodes:map_squares", "params": {"n": 4}}],
-        extra_edges=[{"from": "a.result", "to": "fan.x"}],
+    path = write_with_node(
+        tmp_path / "m.json", {"id": "fan", "type": "py:run_nodes:map_squares", "params": {"n": 4}}, n=3
     )
     window.files.open_path(path)
     controller: RunController = window.run_support
@@ -172,12 +152,7 @@ def test_ctx_map_items_show_as_timeline_bars(qtbot, window: MainWindow, tmp_path
 def test_an_unpicklable_value_on_processes_says_to_choose_threads(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
-    path = write_pipeline(
-        tmp_path / "c.json",
-        n=2,
-        extra_nodes=[{"id": "fn", "type": "py:run_nodes:closure"}],
-        extra_edges=[{"from": "a.result", "to": "fn.x"}],
-    )
+    path = write_with_node(tmp_path / "c.json", {"id": "fn", "type": "py:run_nodes:closure"}, n=2)
     window.files.open_path(path)
     controller: RunController = window.run_support
     assert controller.actions.backend_name == "processes"  # the editor's default
