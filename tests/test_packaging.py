@@ -58,6 +58,30 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def run_installed(
+    executable: Path, args: tuple[str, ...], cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """The installed `nodeloom` (a venv's script or the bundle), as a user in another folder starts it."""
+    return subprocess.run(
+        [str(executable), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def each_succeeds(executable: Path, cwd: Path, env: dict[str, str], *commands: list[str]) -> None:
+    """Every command exits 0 without a traceback (the first failure is reported with its output)."""
+    for args in commands:
+        proc = run_installed(executable, tuple(args), cwd, env)
+        assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-2000:])
+        assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def ml_example_run(example: Path) -> list[list[str]]:
+    """A run of the scikit-learn example beside `example`, if this build has it: the estimators its
+    nodes import by class path at run time must be installed (wheel) or bundled (PyInstaller)."""
+    ml_example = example.with_name("diabetes_ridge.json")
+    return [["run", str(ml_example), "--no-cache"]] if ml_example.is_file() else []
+
+
 def test_setup_lists_every_package_folder() -> None:
     """setup.py computes the package list: every folder under core/, desktop/, resources/ is in it."""
     proc = subprocess.run(
@@ -125,24 +149,16 @@ def test_installed_wheel_works_outside_the_checkout(built_wheel: tuple[Path, str
     assert where.startswith(str(venv)), where
     example = Path(where) / "examples" / "regression_demo.json"
 
-    def nl(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(nodeloom), *args], cwd=work, env=env, capture_output=True, text=True, timeout=300
-        )
-
-    for args in (
+    each_succeeds(
+        nodeloom,
+        work,
+        env,
         ["validate", str(example)],
         ["run", str(example)],
         ["render", str(example), "-o", "demo.png"],
-        *(  # a scikit-learn example: estimators the nodes import by class path at run time are bundled
-            [["run", str(ml_example), "--no-cache"]]
-            if (ml_example := example.with_name("diabetes_ridge.json")).is_file()
-            else []
-        ),
+        *ml_example_run(example),
         ["export", str(example), "--to", "python", "-o", "demo.py"],
-    ):
-        proc = nl(*args)
-        assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-2000:])
+    )
     assert (work / "demo.png").stat().st_size > 1000
     assert (work / "build" / "model.json").is_file()  # the example's export node wrote its file
     proc = subprocess.run(
@@ -218,34 +234,21 @@ def test_bundle_runs_headless(bundle: Path, tmp_path: Path) -> None:
     example = next(bundle.parent.rglob("examples/regression_demo.json"))
     env = clean_env(NODELOOM_HOME=str(tmp_path / "home"))
 
-    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(bundle), *args],
-            cwd=tmp_path,
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-
-    for args in (
+    each_succeeds(
+        bundle,
+        tmp_path,
+        env,
         ["--version"],
         ["validate", str(example)],
         ["run", str(example), "--no-cache"],
         ["run", str(example), "--no-cache", "--backend", "processes", "--workers", "2"],
         ["render", str(example), "-o", "demo.png"],
-        *(  # a scikit-learn example: estimators the nodes import by class path at run time are bundled
-            [["run", str(ml_example), "--no-cache"]]
-            if (ml_example := example.with_name("diabetes_ridge.json")).is_file()
-            else []
-        ),
+        *ml_example_run(example),
         ["export", str(example), "--to", "airflow", "-o", "dag.py"],
-    ):
-        proc = run(*args)
-        assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-2000:])
-        assert "Traceback" not in proc.stderr, proc.stderr
+    )
     assert (tmp_path / "demo.png").stat().st_size > 1000
-    proc = run("edit", str(example), QT_QPA_PLATFORM="offscreen", NODELOOM_QUIT_AFTER_MS="1000")
+    editor = {**env, "QT_QPA_PLATFORM": "offscreen", "NODELOOM_QUIT_AFTER_MS": "1000"}
+    proc = run_installed(bundle, ("edit", str(example)), tmp_path, editor)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "showed 7 nodes" in proc.stdout + proc.stderr
     assert (REPO / "packaging" / "nodeloom.desktop").read_text().count("Icon=nodeloom") == 1

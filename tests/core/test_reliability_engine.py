@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import signal
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -68,17 +70,26 @@ def wait_lines(path: Path, count: int, timeout: float = 30) -> list[str]:
     raise AssertionError(f"{path.name}: expected {count} lines, got {lines(path)}")
 
 
+def each_kind_feeding_a_node(
+    node_type: str, kinds: Iterable[str], prefix: str
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """One `node_type` node per kind (id = the kind, param `kind`), each feeding a `fine` node
+    `{prefix}_{kind}`: what happens downstream of each hostile node is checked on its own."""
+    nodes: list[dict[str, Any]] = []
+    edges = []
+    for kind in kinds:
+        nodes += [
+            {"id": kind, "type": node_type, "params": {"kind": kind}},
+            {"id": f"{prefix}_{kind}", "type": H + "fine"},
+        ]
+        edges.append((f"{kind}.result", f"{prefix}_{kind}.x"))
+    return nodes, edges
+
+
 @pytest.mark.parametrize("backend", ["threads", "processes"])
 def test_a_node_raising_any_base_exception_fails_alone(backend: str, tmp_path: Path) -> None:
-    nodes = [{"id": "ok", "type": H + "fine", "params": {"x": 2}}]
-    edges = []
-    for kind in BASE_KINDS:
-        nodes += [
-            {"id": kind, "type": H + "raise_base", "params": {"kind": kind}},
-            {"id": f"after_{kind}", "type": H + "fine"},
-        ]
-        edges.append((f"{kind}.result", f"after_{kind}.x"))
-    path = write(tmp_path / "p.json", nodes, edges)
+    nodes, edges = each_kind_feeding_a_node(H + "raise_base", BASE_KINDS, "after")
+    path = write(tmp_path / "p.json", [{"id": "ok", "type": H + "fine", "params": {"x": 2}}, *nodes], edges)
     out = tmp_path / "r.json"
     proc = cli("run", str(path), "--backend", backend, "--results", str(out), timeout=90)
     assert proc.returncode == 1, proc.stderr
@@ -103,14 +114,7 @@ def test_values_that_cannot_be_described_never_break_the_run_nor_its_cache(
         "surrogate": "'a\\ud800b'",
         "escape": "\x1b[31mred\u202e",  # JSON as it stands: the results file escapes it
     }
-    nodes, edges = [], []
-    for kind in kinds:
-        nodes += [
-            {"id": kind, "type": H + "hostile_value", "params": {"kind": kind}},
-            {"id": f"use_{kind}", "type": H + "fine"},
-        ]
-        edges.append((f"{kind}.result", f"use_{kind}.x"))
-    path = write(tmp_path / "p.json", nodes, edges)
+    path = write(tmp_path / "p.json", *each_kind_feeding_a_node(H + "hostile_value", kinds, "use"))
     for expected in ("succeeded", "cached"):  # the second run reads every value back from the cache
         out = tmp_path / f"{expected}.json"
         proc = cli("run", str(path), "--backend", backend, "--results", str(out), timeout=90)
