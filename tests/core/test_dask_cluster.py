@@ -12,16 +12,15 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_helpers import cli, cli_env, cli_popen, diamond_fan, pipeline, wait_for_line, write
+from dask_processes import free_port, start_dask
+from engine_helpers import cli, cli_popen, diamond_fan, pipeline, wait_for_line, write
 from nodeloom.core.engine import RunOptions, run_pipeline
 from nodeloom.core.events import (
     NodeFinished,
@@ -39,23 +38,6 @@ pytestmark = pytest.mark.slow
 N = "py:engine_nodes:"
 D = "py:dask_nodes:"
 START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=cli_env(),  # the workers import the test node modules, like a user's `py:` modules
-            start_new_session=True,  # its own process group: a worker's nanny and worker die together
-        )
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -80,15 +62,15 @@ def _wait_for_workers(address: str, count: int) -> list[str]:
 @pytest.fixture(scope="module")
 def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     logs = tmp_path_factory.mktemp("dask-logs")
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     procs: list[subprocess.Popen[bytes]] = []
     try:
         port = address.rsplit(":", 1)[1]
         scheduler = ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", port]
-        procs.append(_start([*scheduler, "--no-dashboard", "--no-show"], logs / "scheduler.log"))
+        procs.append(start_dask([*scheduler, "--no-dashboard", "--no-show"], logs / "scheduler.log"))
         for i in range(2):
             worker = ["distributed.cli.dask_worker", address, "--nthreads", "1", "--host", "127.0.0.1"]
-            procs.append(_start([*worker, "--no-dashboard", "--name", f"w{i}"], logs / f"worker{i}.log"))
+            procs.append(start_dask([*worker, "--no-dashboard", "--name", f"w{i}"], logs / f"worker{i}.log"))
         _wait_for_workers(address, 2)
         yield address
     finally:
@@ -236,16 +218,16 @@ def test_a_worker_killed_mid_run_fails_its_node_clearly_and_the_run_ends(
 
 def test_cli_scheduler_killed_mid_run_ends_the_run_with_one_line_per_node(tmp_path: Path) -> None:
     # A cluster of its own: this test kills its scheduler.
-    port = _free_port()
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     procs = [
-        _start(
+        start_dask(
             ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port)], tmp_path / "s.log"
         )
     ]
     try:
         worker = ["distributed.cli.dask_worker", address, "--nthreads", "2", "--no-dashboard"]
-        procs.append(_start(worker, tmp_path / "w.log"))
+        procs.append(start_dask(worker, tmp_path / "w.log"))
         _wait_for_workers(address, 1)
         marker = tmp_path / "pid"
         nodes = [

@@ -10,14 +10,11 @@ import contextlib
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_helpers import cli_env
+from dask_processes import free_port, start_dask
 from nodeloom.core.engine import RunStore
 from nodeloom.desktop.main_window import MainWindow
 from nodeloom.desktop.run.dask_scheduler import SchedulerControl
@@ -28,41 +25,29 @@ distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _start(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=cli_env(),
-        start_new_session=True,
-    )
-
-
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[tuple[str, int]]:
     """(scheduler address, dashboard port) of a real scheduler with one worker."""
-    port, dash = _free_port(), _free_port()
+    port, dash = free_port(), free_port()
     address = f"tcp://127.0.0.1:{port}"
     procs = [
-        _start(
-            "distributed.cli.dask_scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--dashboard-address",
-            f"127.0.0.1:{dash}",
-            "--no-show",
+        start_dask(
+            [
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                f"127.0.0.1:{dash}",
+                "--no-show",
+            ]
         )
     ]
     try:
-        procs.append(_start("distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"))
+        procs.append(
+            start_dask(["distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"])
+        )
         with distributed.Client(address, timeout=60, set_as_default=False) as client:
             client.wait_for_workers(1, timeout=60)
         yield address, dash
