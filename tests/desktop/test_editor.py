@@ -14,6 +14,7 @@ from nodeloom.desktop.theme import theme_manager
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QApplication
+from window_helpers import type_into
 
 EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "regression_demo.json"
 
@@ -21,13 +22,6 @@ EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "regression_dem
 @pytest.fixture
 def window(main_window: MainWindow) -> MainWindow:
     return main_window
-
-
-def type_into(qtbot, line_edit, text: str) -> None:
-    line_edit.setFocus()
-    line_edit.selectAll()
-    qtbot.keyClicks(line_edit, text)
-    qtbot.keyClick(line_edit, Qt.Key.Key_Return)
 
 
 def drop_type(window: MainWindow, type_name: str, view_pos: QPoint) -> None:

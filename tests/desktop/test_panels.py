@@ -23,6 +23,7 @@ from nodeloom.desktop.panels.pipeline_panel import PipelinePanel
 from nodeloom.desktop.panels.problems import ProblemsPanel
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
+from window_helpers import type_into
 
 EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "regression_demo.json"
 
@@ -40,13 +41,6 @@ def inspector(qtbot, doc: Document) -> Inspector:
     qtbot.addWidget(widget)
     widget.show()
     return widget
-
-
-def type_into(qtbot, line_edit, text: str) -> None:
-    line_edit.setFocus()
-    line_edit.selectAll()
-    qtbot.keyClicks(line_edit, text)
-    qtbot.keyClick(line_edit, Qt.Key.Key_Return)
 
 
 def test_form_is_generated_from_ports(inspector: Inspector) -> None:
