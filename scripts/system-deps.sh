@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian libraries Qt needs (offscreen for tests; add --gui for a real window under Xvfb).
+# Installs the Debian libraries Qt needs (offscreen for tests; add --gui for a real window under Xvfb)
+# and binutils for the desktop bundle.
 # As root with apt it installs them; otherwise it prints the exact apt-get line and fails.
 set -euo pipefail
 pkgs=(libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3)
+pkgs+=(binutils)   # objdump: PyInstaller reads shared libraries' dependencies with it (make bundle, slow tests)
 if [[ ${1:-} == --gui ]]; then
     pkgs+=(xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
            libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0)
