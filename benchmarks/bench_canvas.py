@@ -1,7 +1,8 @@
 """Canvas benchmark: open big pipelines and pan them, against a bare QGraphicsScene of as many rectangles.
 
 Pipelines: a generated 3,000-node one (math nodes, random DAG, saved with positions) and
-../shared/data/kedro-large (2,055 nodes, no positions: auto-layout runs as part of opening).
+Kedro-Viz's large test graph (tests/fixtures/kedro_large.json.gz: 2,055 nodes, no positions: auto-layout
+runs as part of opening).
 Measured in one process: time to first paint (load + scene build + frame all + first viewport render),
 and one pan frame (scroll 40 px, render the whole viewport) at fit-all zoom and at 100 % zoom, median of
 15, for the canvas with NoIndex and with the BSP tree, and for the bare scene. Prints the ratios.
@@ -15,6 +16,7 @@ Targets: open < 1 s, pan frame <= 16 ms, select-all drag step per node <= 2x a s
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import random
@@ -39,15 +41,9 @@ from PySide6.QtGui import QPixmapCache  # noqa: E402
 from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-# the shared data sits beside the repository, or two levels up from a worktree (/work/wt/NAME)
-KEDRO = next(
-    (
-        p / "shared" / "data" / "kedro-large"
-        for p in (ROOT.parent, ROOT.parents[1])
-        if (p / "shared").is_dir()
-    ),
-    ROOT.parent / "shared" / "data" / "kedro-large",
-)
+# Kedro-Viz's large test graph, whole, shipped gzipped with the tests; its node functions sit beside it
+KEDRO_FIXTURES = ROOT / "tests" / "fixtures"
+KEDRO_GZ = KEDRO_FIXTURES / "kedro_large.json.gz"
 VIEW_SIZE = (1280, 800)
 PAN_FRAMES = 15
 
@@ -205,13 +201,13 @@ def bench_bare(path: Path) -> dict[str, float]:
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     QPixmapCache.setCacheLimit(256 * 1024)
-    sys.path.insert(0, str(KEDRO))
+    sys.path.insert(0, str(KEDRO_FIXTURES))
     with tempfile.TemporaryDirectory() as tmp:
         generated = Path(tmp) / "generated_3000.json"
         generated_pipeline(generated)
-        cases = [("generated 3,000", generated, False)]
-        if (KEDRO / "kedro_large.json").exists():
-            cases.append(("kedro-large 2,055", KEDRO / "kedro_large.json", True))
+        kedro = Path(tmp) / "kedro_large.json"
+        kedro.write_bytes(gzip.decompress(KEDRO_GZ.read_bytes()))
+        cases = [("generated 3,000", generated, False), ("kedro-large 2,055", kedro, True)]
         for name, path, needs_layout in cases:
             bare = bench_bare(path)
             print(f"\n== {name} ({bare['items']} bare rects) ==")

@@ -5,7 +5,7 @@ nodeloom wheel and its non-GUI dependencies. For every example and the tricky pi
 flow / DAG prints must equal the plain Python export's (printed in the same environment, the same way)
 and, where they are JSON, the `--results` of `nodeloom run`. To keep the suite fast, one process per
 orchestrator runs every exported file's `main()` in turn: Prefect starts its temporary server once,
-Airflow migrates and serializes once (the steps of PLATFORM.md).
+Airflow migrates and serializes once (airflow db migrate, dags reserialize).
 """
 
 from __future__ import annotations

@@ -482,7 +482,7 @@ def test_a_full_disk_while_caching_skips_caching_with_one_warning(tmp_path: Path
     assert again.returncode == 0 and statuses(out) == {"a": "succeeded", "b": "succeeded"}
 
 
-# -- issue 9: the run store's schema version ------------------------------------------------------------
+# -- the run store's schema version ---------------------------------------------------------------------
 # The CREATE statements of the unversioned store (before PRAGMA user_version), copied from git history
 # (core/engine/run_store.py at 44be56e).
 OLD_SCHEMA = """

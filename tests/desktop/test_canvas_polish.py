@@ -1,4 +1,4 @@
-"""Canvas polish (issue 11): big-selection drags stay linear, readable framing, badges, wires, minimap.
+"""Canvas polish: big-selection drags stay linear, readable framing, badges, wires, minimap.
 
 Gestures go through the real view: key presses through Qt's shortcut handling (qtbot.keyClick), mouse
 press/move/release sent to the viewport.

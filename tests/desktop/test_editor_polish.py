@@ -1,4 +1,4 @@
-"""Editor polish (issue 11): one binding per key, Ctrl+D and Delete through the real key path, Help menu,
+"""Editor polish: one binding per key, Ctrl+D and Delete through the real key path, Help menu,
 node context menu, tooltips with shortcuts, title and counts wording, the theme reaching every chart."""
 
 from __future__ import annotations

@@ -276,7 +276,7 @@ def test_close_guard_also_protects_new_and_open(window, answers) -> None:
     window.close_guards.clear()
 
 
-# -- autosave soon after each edit (issue 11) --------------------------------------------------------
+# -- autosave soon after each edit -------------------------------------------------------------------
 def test_autosave_follows_each_edit_within_seconds_privately(qtbot, window, tmp_path) -> None:
     path = copy_example(tmp_path)
     assert window.files.open_path(path)

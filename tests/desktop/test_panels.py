@@ -329,7 +329,7 @@ def test_showing_the_same_node_again_keeps_the_widgets(inspector, doc) -> None:
     assert inspector.form.rows["learning_rate"] is not rows["learning_rate"]
 
 
-# -- issue 11 item 10: fields that do not mislead ------------------------------------------------------------
+# -- fields that do not mislead ------------------------------------------------------------------------------
 def test_unset_required_float_shows_an_empty_box_marked_required(qtbot, doc: Document, inspector) -> None:
     node_id = doc.add_node("math.add", (0.0, 0.0))
     inspector.show_node(node_id)

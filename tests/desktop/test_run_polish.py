@@ -1,4 +1,4 @@
-"""Run views a new user trips over (issue 11): the Run tab's wording, the progress bar's colour, the
+"""Run views a new user trips over: the Run tab's wording, the progress bar's colour, the
 history dock's rows and labels, the heading after a debug re-run. Driven through real gestures: F5 on the
 window, mouse clicks through the view and on the dock's buttons, a `nodeloom run` in a subprocess."""
 

@@ -1,4 +1,4 @@
-"""Regression guard for the PySide6 6.12.0 crash (see PLATFORM.md): on Python 3.11 every `Signal.emit()`
+"""Regression guard for the PySide6 6.12.0 crash: on Python 3.11 every `Signal.emit()`
 corrupted the reference count of `True`, and after a few hundred emits the interpreter aborted with
 "Fatal Python error: bool_dealloc". A subprocess emits thousands of signals; it must finish normally.
 """
