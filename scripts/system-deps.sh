@@ -4,7 +4,12 @@
 # As root with apt it installs them; otherwise it prints the exact apt-get line and fails.
 set -euo pipefail
 pkgs=(libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3)
-pkgs+=(binutils)   # objdump: PyInstaller reads shared libraries' dependencies with it (make bundle, slow tests)
+# the desktop bundle (make bundle, slow tests): PyInstaller reads shared libraries' dependencies with
+# objdump and copies the interpreter's shared library, which Debian's python3 keeps in libpython3.X
+pkgs+=(binutils)
+if command -v python3 >/dev/null 2>&1 && [[ $(python3 -c 'import sys; print(sys.base_prefix)') == /usr ]]; then
+    pkgs+=("libpython$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')")
+fi
 if [[ ${1:-} == --gui ]]; then
     pkgs+=(xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
            libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0)
