@@ -18,7 +18,9 @@ run: $(STAMP)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(VENV)/bin/nodeloom edit $(EXAMPLE); \
 	else echo "no display: running $(EXAMPLE) headless"; $(VENV)/bin/nodeloom run $(EXAMPLE); fi
 
+# Xvfb too where it can be installed: one test checks the key bindings in a real X11 window
 test: $(STAMP)
+	bash scripts/system-deps.sh --gui || echo "make test: no Xvfb, the X11 shortcut test is skipped"
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
