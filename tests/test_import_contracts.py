@@ -6,26 +6,13 @@ never import canvas internals. A grep would miss `importlib` tricks and re-expor
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from dev_tools import ROOT, run_dev_tool
 
 
-def test_import_contracts_hold(tmp_path: Path) -> None:
-    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
-    assert exe is not None, "import-linter is a dev dependency: pip install -e '.[dev]'"
-    done = subprocess.run(
-        [exe, "--no-cache", str(ROOT / "pyproject.toml")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+def test_import_contracts_hold() -> None:
+    done = run_dev_tool("lint-imports", "--no-cache", str(ROOT / "pyproject.toml"))
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "3 kept, 0 broken" in done.stdout
 
@@ -42,9 +29,5 @@ def test_a_broken_contract_is_reported(tmp_path: Path) -> None:
         'source_modules = ["nodeloom.desktop.canvas"]\n'
         'forbidden_modules = ["nodeloom.desktop.document"]\n'
     )
-    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
-    assert exe is not None
-    done = subprocess.run(
-        [exe, "--no-cache", str(config)], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    done = run_dev_tool("lint-imports", "--no-cache", str(config))
     assert done.returncode != 0 and "BROKEN" in done.stdout
