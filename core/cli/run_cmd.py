@@ -144,6 +144,10 @@ def run(args: argparse.Namespace) -> int:
         overrides=overrides,
         file=os.path.abspath(args.file),
     )
+    if backend == "dask":
+        from ..engine.dask_backend import quiet_dask_logs_for_good
+
+        quiet_dask_logs_for_good()
     cancel = RunCancel()
     display: Display = LiveDisplay(sys.stdout) if sys.stdout.isatty() else PlainDisplay(sys.stdout)
     signals = StopSignals(cancel)

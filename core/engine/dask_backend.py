@@ -68,6 +68,12 @@ QUEUED = "dask (queued)"  # NodeStarted's worker for an attempt that ended befor
 _DASK_LOGGERS = ("distributed", "tornado", "bokeh")
 
 
+def quiet_dask_logs_for_good() -> None:
+    """For a process that exits after its run (the CLI): Dask's loop threads may still log a closed
+    connection's traceback after the cluster closed, so its loggers stay quiet to the end."""
+    _quiet_dask_logs()
+
+
 def _quiet_dask_logs() -> Callable[[], None]:
     """Silence Dask's own loggers while a run uses it; returns what restores them.
 
@@ -77,6 +83,8 @@ def _quiet_dask_logs() -> Callable[[], None]:
     """
     if os.environ.get("NODELOOM_DEBUG") == "1":
         return lambda: None
+    # worker processes of a cluster started from here read this when they import distributed
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
     names = [name for name in list(logging.root.manager.loggerDict) if name.split(".")[0] in _DASK_LOGGERS]
     loggers = [logging.getLogger(name) for name in {*names, *_DASK_LOGGERS}]
     saved = [(logger, logger.level) for logger in loggers]

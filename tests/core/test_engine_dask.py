@@ -200,8 +200,29 @@ def test_cli_node_killing_its_worker_runs_once_per_attempt_on_our_cluster(tmp_pa
     lucky, good = results["second_time_lucky"], results["fine"]
     assert (lucky["status"], lucky["attempts"]) == ("succeeded", lines(recovered)) and lines(recovered) >= 2
     assert (good["outputs"]["result"], good["attempts"]) == (4, lines(fine))  # executions == attempts
-    assert "Traceback" not in done.stderr + done.stdout
+    assert "Traceback" not in without_dying_worker_report(done.stderr + done.stdout)
     assert "started   crashes on tcp://127.0.0.1:" in done.stdout  # the worker it died on
+
+
+def without_dying_worker_report(text: str) -> str:
+    """The output minus the traceback a dying Dask worker process sometimes prints itself.
+
+    A known gap: that process inherits the CLI's stderr, and Python's multiprocessing prints its
+    "Process Dask Worker process (from Nanny):" block before it dies; the run already reports the node
+    as "lost worker". Everything else (Nodeloom's own lines, Dask's loggers) must stay traceback-free.
+    """
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        if line.startswith("Process Dask Worker process"):
+            skipping = True
+        elif skipping and (line.startswith(("Traceback", " ")) or not line.strip()):
+            pass
+        elif skipping:
+            skipping = False  # the exception's own line ends the block
+        else:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def test_cli_node_killing_its_worker_on_a_cluster_we_did_not_start(address: str, tmp_path: Path) -> None:
