@@ -10,6 +10,9 @@ and fail with one line naming the input when it cannot.
 
 from __future__ import annotations
 
+import functools
+import importlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -58,7 +61,7 @@ def ml_node(
     else:
         out_names = list(outputs)
         out_types = dict(outputs)
-    return node(
+    register = node(
         name=name,
         category=name.split(".", 1)[0],
         icon=icon,
@@ -68,6 +71,37 @@ def ml_node(
         ports=ports or None,
         description=description,
     )
+
+    def decorate(func: Callable[..., Any]) -> Any:
+        @functools.wraps(func)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            import_library_once()
+            return func(*args, **kwargs)
+
+        return register(call)
+
+    return decorate
+
+
+_import_lock = threading.Lock()
+_imported = False
+
+
+def import_library_once() -> None:
+    """Import pandas and scikit-learn under one lock before the first library node runs in a process.
+
+    Two nodes on two threads importing scikit-learn for the first time at once can see a partly
+    initialised `sklearn.base` (its circular imports meet Python's per-module import locks) and fail
+    with "cannot import name 'clone'": the threads backend, Prefect's task threads, ctx.map items.
+    """
+    global _imported
+    if _imported:
+        return
+    with _import_lock:
+        if not _imported:
+            for name in WORKER_PRELOAD:
+                importlib.import_module(name)
+            _imported = True
 
 
 def as_table(value: Any, what: str = "X") -> Any:
